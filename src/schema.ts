@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+// The upstream's Job and Iteration, exactly as its reference page documents them
+// (../shared/upstream/get-job.md). zod objects strip unknown keys, so whatever the
+// upstream adds later never reaches the public answer until it is listed here.
+// Optional fields are accepted as null because the upstream sends them that way.
+
+const INT64_MAX = 9223372036854775807;
+
+/** Any 8-4-4-4-12 hex id. The upstream says "uuid"; we do not insist on a version nibble. */
+export const uuid = z.guid();
+
+const int64 = z
+  .number()
+  .refine((n) => Number.isInteger(n) && Math.abs(n) <= INT64_MAX, 'expected an int64 integer');
+
+const dateTime = z.iso.datetime({ offset: true });
+
+export const JOB_TYPES = [
+  'inference',
+  'uploaded_outputs_setup',
+  'judge_scoring',
+  'prompt_tuning',
+  'model_backtesting',
+] as const;
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const ITERATION_STATUSES = ['keep', 'discard'] as const;
+
+export const JOB_TYPE_LABELS: Record<JobType, string> = {
+  inference: 'Inference',
+  uploaded_outputs_setup: 'Uploaded Outputs Setup',
+  judge_scoring: 'Judge Scoring',
+  prompt_tuning: 'Prompt Tuning',
+  model_backtesting: 'Model Backtesting',
+};
+export const JOB_STATUS_LABELS: Record<JobStatus, string> = {
+  pending: 'Pending',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+export const ITERATION_STATUS_LABELS: Record<IterationStatus, string> = {
+  keep: 'Keep',
+  discard: 'Discard',
+};
+
+/** JSON of any shape, as the upstream's "unknown (JSON)" fields. */
+const anyJson = z.unknown();
+
+export const IterationSchema = z.object({
+  id: uuid,
+  created_at: dateTime,
+  iteration_name: z.string().max(64),
+  job: uuid,
+  agent_code: z.string().nullish(),
+  avg_score: z.number().nullish(),
+  description: z.string().nullish(),
+  dimension_scores: anyJson.optional(),
+  order: int64.nullish(),
+  status: z.enum(ITERATION_STATUSES).nullish(),
+});
+
+export const JobSchema = z.object({
+  id: uuid,
+  created_at: dateTime,
+  iterations: z.array(IterationSchema),
+  updated_at: dateTime,
+  agent: uuid.nullish(),
+  analyzer_model: z.string().max(128).nullish(),
+  backtest_results: anyJson.optional(),
+  baseline_score: z.number().nullish(),
+  best_agent_code: z.string().nullish(),
+  best_score: z.number().nullish(),
+  candidates_per_iteration: int64.nullish(),
+  celery_task_id: z.string().max(255).nullish(),
+  data_source: z.string().max(20).nullish(),
+  improvement: z.number().nullish(),
+  job_type: z.enum(JOB_TYPES).nullish(),
+  num_iterations: int64.nullish(),
+  project: uuid.nullish(),
+  prompt_slug: z.string().max(255).nullish(),
+  report_markdown: z.string().nullish(),
+  result: anyJson.optional(),
+  status: z.enum(JOB_STATUSES).nullish(),
+  triggered_by: z.number().nullish(),
+});
+
+export type Job = z.infer<typeof JobSchema>;
+export type Iteration = z.infer<typeof IterationSchema>;
+export type JobType = (typeof JOB_TYPES)[number];
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type IterationStatus = (typeof ITERATION_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/** A job with no status yet is treated as active: it may still change. */
+export function isTerminal(status: JobStatus | null | undefined): boolean {
+  return status != null && TERMINAL_STATUSES.has(status);
+}
+
+export type ParseResult = { ok: true; job: Job } | { ok: false; reason: string };
+
+/** Parse an upstream body; on failure, a short reason naming the first issue's path. */
+export function parseJob(raw: unknown): ParseResult {
+  const parsed = JobSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, job: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return { ok: false, reason: `schema: ${path}: ${issue?.message ?? 'invalid'}` };
+}
+
+/**
+ * Remove redacted fields. A plain name removes a job field; `iterations.<name>`
+ * removes a field from every iteration.
+ */
+export function redact(job: Job, fields: readonly string[]): Job {
+  if (fields.length === 0) return job;
+  const out: Record<string, unknown> = { ...job };
+  const iterationFields: string[] = [];
+  for (const f of fields) {
+    if (f.startsWith('iterations.')) iterationFields.push(f.slice('iterations.'.length));
+    else if (f !== 'id' && f !== 'iterations') delete out[f];
+  }
+  if (iterationFields.length > 0) {
+    out.iterations = job.iterations.map((it) => {
+      const copy: Record<string, unknown> = { ...it };
+      for (const f of iterationFields) if (f !== 'id') delete copy[f];
+      return copy;
+    });
+  }
+  return out as Job;
+}
