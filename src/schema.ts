@@ -5,7 +5,8 @@ import { z } from 'zod';
 // upstream adds later never reaches the public answer until it is listed here.
 // Optional fields are accepted as null because the upstream sends them that way.
 
-const INT64_MAX = 9223372036854775807;
+// 2^63 − 1 rounds to 2^63 as a double; the reference page itself prints the rounded bound.
+const INT64_MAX = 2 ** 63;
 
 /** Any 8-4-4-4-12 hex id. The upstream says "uuid"; we do not insist on a version nibble. */
 export const uuid = z.guid();

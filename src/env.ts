@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** The worker's bindings. Every var is optional: src/env.ts gives the defaults, the README lists them. */
+export interface Env {
+  /** Upstream base URL, e.g. https://api.overmindlab.ai. Empty or unset: demo mode, nothing leaves the worker. */
+  UPSTREAM_URL?: string;
+  /** Secret: sent upstream as X-Api-Key. Never echoed, logged or part of a cache key. */
+  OVERMIND_API_KEY?: string;
+  /** Upstream timeout in milliseconds, covering headers and body (default 5000). */
+  UPSTREAM_TIMEOUT_MS?: string;
+  /** Largest upstream body accepted, in bytes (default 5 MB). */
+  UPSTREAM_MAX_BYTES?: string;
+  /** Seconds a completed, failed or cancelled job stays fresh (default 3600). */
+  TTL_TERMINAL_SECONDS?: string;
+  /** Seconds a pending or running job stays fresh (default 10). */
+  TTL_ACTIVE_SECONDS?: string;
+  /** Seconds past freshness a copy is served at once while it is refreshed in the background (default 60). */
+  STALE_WHILE_REVALIDATE_SECONDS?: string;
+  /** Seconds past freshness a copy may stand in when the upstream fails (default 86400). */
+  STALE_IF_ERROR_SECONDS?: string;
+  /** Seconds an unknown job (upstream 404) is remembered (default 30). */
+  NOT_FOUND_TTL_SECONDS?: string;
+  /** Comma-separated fields removed from every public answer; `iterations.x` reaches into iterations (default celery_task_id,triggered_by). */
+  REDACT_FIELDS?: string;
+  /** Byte bound of the in-isolate memory cache (default 16 MB). */
+  MEMORY_CACHE_BYTES?: string;
+  /** Rate Limiting binding: upstream misses per client IP (wrangler.toml [[ratelimits]]). */
+  UPSTREAM_MISS_LIMITER?: RateLimit;
+  /** "off" disables the per-client miss limit (load tests from one address); default on. */
+  MISS_RATE_LIMIT?: string;
+  /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
+  PUBLIC_ORIGIN?: string;
+}
+
+const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).catch(fallback);
+
+const ConfigSchema = z.object({
+  UPSTREAM_URL: z
+    .string()
+    .trim()
+    .transform((s) => s.replace(/\/+$/, ''))
+    .catch(''),
+  OVERMIND_API_KEY: z.string().trim().catch(''),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).catch(5000),
+  UPSTREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .catch(5 * 1024 * 1024),
+  TTL_TERMINAL_SECONDS: seconds(3600),
+  TTL_ACTIVE_SECONDS: seconds(10),
+  STALE_WHILE_REVALIDATE_SECONDS: seconds(60),
+  STALE_IF_ERROR_SECONDS: seconds(86_400),
+  NOT_FOUND_TTL_SECONDS: seconds(30),
+  REDACT_FIELDS: z
+    .string()
+    .catch('celery_task_id,triggered_by')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    ),
+  MEMORY_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(512 * 1024 * 1024)
+    .catch(16 * 1024 * 1024),
+  MISS_RATE_LIMIT: z
+    .string()
+    .transform((s) => s.trim().toLowerCase() !== 'off')
+    .catch(true),
+  PUBLIC_ORIGIN: z
+    .string()
+    .trim()
+    .transform((s) => {
+      if (s === '') return '';
+      try {
+        return new URL(s).origin;
+      } catch {
+        return '';
+      }
+    })
+    .catch(''),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const memo = new WeakMap<object, Config>();
+
+/**
+ * Parse the vars once per env object. A malformed value falls back to its default
+ * rather than taking the worker down; `undefined` (unset) does the same.
+ */
+export function readConfig(env: Env): Config {
+  let config = memo.get(env);
+  if (!config) {
+    const raw: Record<string, unknown> = {};
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      const v = (env as Record<string, unknown>)[key];
+      // An empty string for a numeric var means "unset", not 0.
+      raw[key] = v === '' && key !== 'UPSTREAM_URL' && key !== 'REDACT_FIELDS' ? undefined : v;
+    }
+    config = ConfigSchema.parse(raw);
+    memo.set(env, config);
+  }
+  return config;
+}
+
+export function isDemoMode(config: Config): boolean {
+  return config.UPSTREAM_URL === '';
+}

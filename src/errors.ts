@@ -1,0 +1,53 @@
+// One error shape for the whole service, the upstream's own: {"detail", "code"}.
+
+export type ErrorCode =
+  | 'invalid_id'
+  | 'invalid_query'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'upstream_auth'
+  | 'upstream_rate_limited'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'upstream_invalid'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'rate_limited'
+  | 'internal_error';
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly detail: string,
+    /** Extra response headers, e.g. Retry-After or Allow. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+
+  /** Failures of the upstream, for which a stale copy may stand in. */
+  get isUpstreamFailure(): boolean {
+    return this.code.startsWith('upstream_');
+  }
+
+  toJSON(): { detail: string; code: ErrorCode } {
+    return { detail: this.detail, code: this.code };
+  }
+}
+
+export const notFound = () => new AppError(404, 'not_found', 'Not found.');
+
+export const invalidId = (id: string) =>
+  new AppError(
+    400,
+    'invalid_id',
+    `Job id must be a UUID like 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e (got ${JSON.stringify(truncate(id, 80))}).`,
+  );
+
+export const invalidQuery = (detail: string) => new AppError(400, 'invalid_query', detail);
+
+export function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

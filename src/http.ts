@@ -1,0 +1,66 @@
+import type { JobAnswer } from './cache';
+import type { Config } from './env';
+import { AppError } from './errors';
+import { freshSeconds } from './cache';
+
+// HTTP caching semantics shared by every job-derived answer (JSON, HTML, images).
+
+/** Cache-Control for an answer derived from a job, following its status. */
+export function jobCacheControl(config: Config, answer: JobAnswer): string {
+  if (answer.staleReason instanceof AppError) {
+    // A copy standing in for a failing upstream: downstream caches must come back soon.
+    return 'public, no-cache';
+  }
+  const fresh = freshSeconds(config, answer.entry.status);
+  return `public, max-age=${fresh}, stale-while-revalidate=${config.STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${config.STALE_IF_ERROR_SECONDS}`;
+}
+
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The cache-describing headers of a job answer, without ETag and Cache-Control. */
+export function cacheStateHeaders(answer: JobAnswer): Record<string, string> {
+  const h: Record<string, string> = {
+    'X-Cache': answer.cache,
+    Age: String(Math.max(0, Math.floor(answer.ageSeconds))),
+  };
+  const lastModified = Date.parse(answer.entry.updatedAt);
+  if (Number.isFinite(lastModified)) h['Last-Modified'] = new Date(lastModified).toUTCString();
+  if (answer.staleReason) {
+    const reason = answer.staleReason === 'revalidating' ? 'revalidating' : answer.staleReason.code;
+    h['X-Cache-Reason'] = reason;
+    h['Server-Timing'] = `cache;desc="stale: ${reason}"`;
+  } else {
+    h['Server-Timing'] = `cache;desc="${answer.cache.toLowerCase()}"`;
+  }
+  return h;
+}
+
+/** RFC 9110 If-None-Match: a list of entity tags or "*", compared weakly. */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const trimmed = ifNoneMatch.trim();
+  if (trimmed === '*') return true;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  const want = bare(etag);
+  return trimmed.split(',').some((t) => bare(t) === want);
+}
+
+/**
+ * A full answer, or a 304 when the client already holds this ETag. `body` is
+ * left untouched for HEAD: Hono strips it while keeping the headers.
+ */
+export function conditional(
+  req: Request,
+  status: number,
+  body: BodyInit | null,
+  headers: Record<string, string>,
+): Response {
+  const etag = headers.ETag;
+  if (etag && status === 200 && etagMatches(req.headers.get('If-None-Match'), etag)) {
+    const h = { ...headers };
+    delete h['Content-Type'];
+    delete h['Content-Length'];
+    return new Response(null, { status: 304, headers: h });
+  }
+  return new Response(body, { status, headers });
+}

@@ -1,0 +1,108 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createApp } from '../src/app';
+import type { Env } from '../src/env';
+import type { Deps } from '../src/services';
+
+// A strict fake upstream and a worker built around it: every outbound request the
+// test did not expect is recorded and fails the test in afterEach.
+
+export const API_KEY = 'ovr_test_secret_key_do_not_leak_7f3a';
+export const UPSTREAM = 'https://upstream.test';
+export const UPSTREAM_ENV: Env = { UPSTREAM_URL: UPSTREAM, OVERMIND_API_KEY: API_KEY };
+
+export type Handler = (req: Request) => Response | Promise<Response>;
+
+export interface FakeUpstream {
+  fetch: (req: Request) => Promise<Response>;
+  /** Job ids requested, in order. */
+  calls: string[];
+  requests: Request[];
+  unexpected: string[];
+  /** Replace the answer for every job. */
+  respond(handler: Handler): void;
+}
+
+export function fakeUpstream(
+  handler: Handler = () => new Response('no handler', { status: 599 }),
+): FakeUpstream {
+  let current = handler;
+  const fake: FakeUpstream = {
+    calls: [],
+    requests: [],
+    unexpected: [],
+    respond(h) {
+      current = h;
+    },
+    async fetch(req) {
+      const url = new URL(req.url);
+      const m = /^\/api\/jobs\/([^/]+)\/$/.exec(url.pathname);
+      if (url.origin !== UPSTREAM || req.method !== 'GET' || !m) {
+        fake.unexpected.push(`${req.method} ${req.url}`);
+        throw new Error(`unexpected outbound request ${req.method} ${req.url}`);
+      }
+      fake.calls.push(decodeURIComponent(m[1] ?? ''));
+      fake.requests.push(req);
+      return current(req);
+    },
+  };
+  return fake;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+export interface Clock {
+  now: () => number;
+  advance(seconds: number): void;
+}
+
+export function clock(start = Date.parse('2026-11-30T12:00:00Z')): Clock {
+  let t = start;
+  return { now: () => t, advance: (s) => (t += s * 1000) };
+}
+
+let cacheSeq = 0;
+
+export interface Harness {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  logs: Record<string, unknown>[];
+  renders: string[];
+  cacheName: string;
+}
+
+/** A worker with its own isolate state and its own Cache API cache, talking to `upstream`. */
+export function harness(
+  opts: { upstream?: FakeUpstream; clock?: Clock; env?: Env; cacheName?: string; deps?: Partial<Deps> } = {},
+): Harness {
+  const logs: Record<string, unknown>[] = [];
+  const renders: string[] = [];
+  const cacheName = opts.cacheName ?? `test-${Date.now()}-${cacheSeq++}`;
+  const app = createApp({
+    fetch: opts.upstream?.fetch ?? failingFetch,
+    now: opts.clock?.now ?? (() => Date.now()),
+    openCache: () => caches.open(cacheName),
+    log: (fields) => logs.push(fields),
+    onRender: (kind) => renders.push(kind),
+    ...opts.deps,
+  });
+  const env = opts.env ?? UPSTREAM_ENV;
+  return {
+    logs,
+    renders,
+    cacheName,
+    async fetch(path, init) {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(new URL(path, 'https://edge.test'), init), env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    },
+  };
+}
+
+async function failingFetch(req: Request): Promise<Response> {
+  throw new Error(`no upstream in this test, got ${req.url}`);
+}
