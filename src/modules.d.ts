@@ -1,0 +1,23 @@
+// Non-JS modules that wrangler bundles: `.wasm` as a compiled module (its default
+// CompiledWasm rule, since workerd forbids compiling Wasm from bytes at run time)
+// and fonts as bytes (the `Data` rule in wrangler.toml).
+
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}
+
+declare module '*.woff' {
+  const data: ArrayBuffer;
+  export default data;
+}
+
+declare module '*.ttf' {
+  const data: ArrayBuffer;
+  export default data;
+}
+
+declare module '*.otf' {
+  const data: ArrayBuffer;
+  export default data;
+}
