@@ -129,3 +129,14 @@ export function imageUrls(origin: string, id: string, version: string) {
     badgeSvgLatest: `${base}/badge.svg`,
   };
 }
+
+/** Best score so far: the job's best_score, else the best finite iteration average (a running job). */
+export function bestSoFar(job: Job): number | null {
+  if (job.best_score != null && Number.isFinite(job.best_score)) return job.best_score;
+  let best: number | null = null;
+  for (const it of job.iterations) {
+    const s = it.avg_score;
+    if (s != null && Number.isFinite(s) && (best == null || s > best)) best = s;
+  }
+  return best;
+}
