@@ -83,7 +83,9 @@ function toEntry(stored: Stored, id: string): JobEntry | 'missing' | null {
 export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   const { config, store, now } = deps;
   const key = jobCacheKey(deps.source, id);
-  const stored = store.peek(key) ?? (await store.get(key));
+  // Peek again after the Cache API's await: a fetch that finished meanwhile is in memory by now,
+  // and one still running is in `inflight`, so concurrent misses make one upstream call.
+  const stored = store.peek(key) ?? (await store.get(key)) ?? store.peek(key);
   const cached = stored ? toEntry(stored, id) : null;
   const good = cached === 'missing' ? null : cached;
   const t = now();

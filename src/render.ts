@@ -36,7 +36,9 @@ export async function rendered(
   kind: string,
   render: () => Promise<string | Uint8Array> | string | Uint8Array,
 ): Promise<Rendered> {
-  const cached = s.store.peek(key) ?? (await s.store.get(key));
+  // Peek again after the Cache API's await: a render that finished meanwhile is in memory by now,
+  // and one still running is in `inflight`, so nothing is rendered twice.
+  const cached = s.store.peek(key) ?? (await s.store.get(key)) ?? s.store.peek(key);
   if (cached && typeof cached.meta.etag === 'string') return { body: cached.body, etag: cached.meta.etag };
 
   const inflight = s.state.renderInflight;

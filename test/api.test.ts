@@ -455,6 +455,14 @@ describe('caching', () => {
     expect(up.calls).toHaveLength(1);
   });
 
+  it('50 concurrent misses against an instant upstream still make one call', async () => {
+    const up = upstream(() => json(upstreamJob()));
+    const h = harness({ upstream: up });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => h.fetch(API)));
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(up.calls).toHaveLength(1);
+  });
+
   it('stale-while-revalidate: serves the old copy at once and refreshes in the background', async () => {
     const c = clock();
     let score = 70;
