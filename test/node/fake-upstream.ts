@@ -103,8 +103,10 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
 }
 
 export function startFakeUpstream(
-  opts: { port?: number; expectKey?: string; control?: Partial<Control> } = {},
+  opts: { port?: number; expectKey?: string; control?: Partial<Control>; jobs?: readonly unknown[] } = {},
 ): Promise<FakeUpstreamServer> {
+  const known = new Map(demo);
+  for (const j of opts.jobs ?? []) known.set(String((j as { id: unknown }).id), j as Record<string, unknown>);
   const control: Control = {
     mode: 'ok',
     errorRate: 0,
@@ -153,7 +155,7 @@ export function startFakeUpstream(
     else if (roll < control.timeoutRate + control.errorRate)
       mode = (['500', '502', '503'] as const)[Math.floor(Math.random() * 3)] ?? '500';
 
-    const job = demo.get(id) ?? (control.generate ? generatedJob(id) : undefined);
+    const job = known.get(id) ?? (control.generate ? generatedJob(id) : undefined);
     const body = job ? JSON.stringify(job) : undefined;
     switch (mode) {
       case 'ok':

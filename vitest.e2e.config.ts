@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// End-to-end tests run in Node: they start `wrangler dev` (and a fake upstream) on loopback,
+// talk to it over HTTP, and drive Debian's Chromium with playwright-core for the browser tests.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});
