@@ -569,6 +569,25 @@ describe('caching', () => {
     expect(up.calls).toHaveLength(1);
   });
 
+  it('the memory tier stays within MEMORY_CACHE_BYTES, as /healthz reports', async () => {
+    const up = upstream((req) => {
+      const id = /jobs\/([^/]+)\//.exec(req.url)?.[1] ?? '';
+      return json(upstreamJob({ id }));
+    });
+    const h = harness({ upstream: up, env: { ...UPSTREAM_ENV, MEMORY_CACHE_BYTES: '20000' } });
+    for (let i = 0; i < 60; i++) {
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      expect((await h.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+      const health = (await (await h.fetch('/healthz')).json()) as {
+        memory_cache: { bytes: number; max_bytes: number; entries: number };
+      };
+      expect(health.memory_cache.max_bytes).toBe(20000);
+      expect(health.memory_cache.bytes).toBeLessThanOrEqual(20000);
+      expect(health.memory_cache.entries).toBeGreaterThan(0);
+    }
+    expect(up.calls).toHaveLength(60);
+  });
+
   it('does not mix copies from different upstreams', async () => {
     const up = upstream(() => json(upstreamJob()));
     const first = harness({ upstream: up });

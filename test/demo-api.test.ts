@@ -10,7 +10,7 @@ describe('demo mode (wrangler.toml as shipped)', () => {
   it('answers /healthz without touching any job', async () => {
     const res = await SELF.fetch('https://edge.test/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toMatchObject({ status: 'ok' });
     expect(res.headers.get('Cache-Control')).toBe('no-store');
   });
 
