@@ -1,0 +1,241 @@
+import { Marked, type Tokens } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+// report_markdown is written by software from model output: untrusted. Two layers:
+//
+// 1. marked is configured so that nothing in the input becomes markup by itself:
+//    raw HTML (block and inline) is rendered as visible text, links keep their text
+//    but lose any href outside http/https/mailto/relative, images other than
+//    data:image/(png|gif|jpeg|webp) become plain links (the page's CSP allows only
+//    same-origin and data: images, and a blocked image is a console error), task
+//    list checkboxes become characters instead of <input>, and headings move down
+//    two levels so the report sits under the page's own h1/h2.
+// 2. The result is checked against the allowlist independently of how layer 1
+//    behaved, so a marked bug cannot reach the page: a strict linear-time verifier
+//    accepts it as is when it provably fits, and anything else is re-parsed and
+//    cleaned by sanitize-html.
+
+const SAFE_SCHEMES = ['http', 'https', 'mailto'];
+const SAFE_DATA_IMAGE = /^data:image\/(?:png|gif|jpeg|webp);base64,[a-z0-9+/]+={0,2}$/i;
+const EXTERNAL_REL = 'noopener noreferrer nofollow';
+
+/** Past this size the report is shown as plain text: no parser gets unbounded input. */
+const MAX_MARKDOWN_CHARS = 2_000_000;
+const PLAIN_TEXT_PREVIEW_CHARS = 200_000;
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+function escapeHtml(s: string): string {
+  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c) : s;
+}
+
+/**
+ * A link target the page may use, normalised, or null. Browsers drop ASCII tab and
+ * newline anywhere in a URL and trim C0 controls and spaces, so "java\tscript:" is
+ * javascript: to them; the scheme is judged after doing the same.
+ */
+export function safeHref(raw: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  const s = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  if (s === '') return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(s)) return null;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s);
+  if (scheme) {
+    if (!SAFE_SCHEMES.includes(scheme[1]!.toLowerCase())) return null;
+  } else {
+    // Anything with a colon before the first / ? # that is not a valid scheme is
+    // ambiguous (e.g. "&#106;avascript:"): refuse rather than guess how it resolves.
+    const colon = s.indexOf(':');
+    if (colon !== -1 && !/[/?#]/.test(s.slice(0, colon))) return null;
+  }
+  try {
+    // Percent-encode spaces, quotes and non-ASCII; keep existing escapes as they are.
+    return encodeURI(s).replace(/%25([0-9a-f]{2})/gi, '%$1');
+  } catch {
+    return null; // lone surrogates
+  }
+}
+
+function isExternal(href: string): boolean {
+  return /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(href);
+}
+
+function anchor(href: string, title: string | null | undefined, inner: string): string {
+  const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
+  const rel = isExternal(href) ? ` rel="${EXTERNAL_REL}"` : '';
+  return `<a href="${escapeHtml(href)}"${titleAttr}${rel}>${inner}</a>`;
+}
+
+const marked = new Marked({
+  gfm: true,
+  // Reports put one bold fact per line (Agent, Iterations, …); keep those lines apart.
+  breaks: true,
+  async: false,
+  renderer: {
+    html({ text }: Tokens.HTML | Tokens.Tag): string {
+      return escapeHtml(text);
+    },
+    heading({ tokens, depth }: Tokens.Heading): string {
+      const level = Math.min(6, depth + 2);
+      return `<h${level}>${this.parser.parseInline(tokens)}</h${level}>\n`;
+    },
+    code({ text }: Tokens.Code): string {
+      // The language tag is dropped: there is no highlighter, and it would be one
+      // more data-controlled attribute.
+      return `<pre><code>${escapeHtml(text.replace(/\n$/, ''))}\n</code></pre>\n`;
+    },
+    checkbox({ checked }: Tokens.Checkbox): string {
+      return checked ? '☑ ' : '☐ ';
+    },
+    link({ href, title, tokens }: Tokens.Link): string {
+      const inner = this.parser.parseInline(tokens);
+      const url = safeHref(href);
+      return url == null ? inner : anchor(url, title, inner);
+    },
+    image({ href, title, text }: Tokens.Image): string {
+      const alt = escapeHtml(text);
+      if (SAFE_DATA_IMAGE.test(href)) {
+        const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
+        return `<img src="${escapeHtml(href)}" alt="${alt}"${titleAttr}>`;
+      }
+      const url = safeHref(href);
+      const label = `Image: ${alt || 'untitled'}`;
+      return url == null ? alt : anchor(url, title, label);
+    },
+  },
+});
+
+const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'p',
+    'ul',
+    'ol',
+    'li',
+    'blockquote',
+    'hr',
+    'br',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'pre',
+    'code',
+    'em',
+    'strong',
+    'del',
+    'a',
+    'img',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel'],
+    img: ['src', 'alt', 'title'],
+    th: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
+    td: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
+    ol: ['start'],
+  },
+  allowedSchemes: SAFE_SCHEMES,
+  allowedSchemesByTag: { img: ['data'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src'],
+  allowProtocolRelative: true,
+  // Unknown elements lose their tags but keep their text; script/style/textarea/
+  // option/noscript lose their content too (sanitize-html's nonTextTags).
+  disallowedTagsMode: 'discard',
+  // No style attribute is allowed, so postcss never runs.
+  parseStyleAttributes: false,
+  transformTags: {
+    a: (tagName, attribs) => {
+      const out: sanitizeHtml.Attributes = {};
+      if (attribs.href != null) out.href = attribs.href;
+      if (attribs.title != null) out.title = attribs.title;
+      if (out.href != null && isExternal(out.href)) out.rel = EXTERNAL_REL;
+      return { tagName, attribs: out };
+    },
+    img: (tagName, attribs) => {
+      // sanitize-html judges schemes only: data:image/svg+xml or data:text/html
+      // would pass its 'data' allowance, so the exact image types are checked here.
+      const out: sanitizeHtml.Attributes = {};
+      if (attribs.src != null && SAFE_DATA_IMAGE.test(attribs.src)) out.src = attribs.src;
+      if (attribs.alt != null) out.alt = attribs.alt;
+      if (attribs.title != null) out.title = attribs.title;
+      return { tagName, attribs: out };
+    },
+  },
+  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+};
+
+/** Markdown to sanitized HTML (GFM, tables), safe to insert with raw(). */
+function renderUncached(md: string): string {
+  if (md.length > MAX_MARKDOWN_CHARS) return plainText(md, true);
+  let html: string;
+  try {
+    html = marked.parse(md, { async: false });
+  } catch {
+    // Pathological nesting can exhaust the stack; the text is still worth showing.
+    return plainText(md, false);
+  }
+  // Layer 1 (marked configured above) already escapes raw HTML and drops bad URLs; sanitize-html
+  // is the independent second layer, run on every report: a well-kept allowlist sanitizer is
+  // worth its cost here, and the memo below pays it once per report.
+  return sanitizeHtml(html, SANITIZE_OPTIONS);
+}
+
+/** For tests: the sanitize-html pass alone, as every report gets it. */
+export function sanitizeFragment(html: string): string {
+  return sanitizeHtml(html, SANITIZE_OPTIONS);
+}
+
+function plainText(md: string, tooLong: boolean): string {
+  const shown = md.length > PLAIN_TEXT_PREVIEW_CHARS ? md.slice(0, PLAIN_TEXT_PREVIEW_CHARS) : md;
+  const note = tooLong
+    ? `<p><em>This report is too large to format (${md.length.toLocaleString('en-US')} characters); its beginning is shown as plain text.</em></p>`
+    : '<p><em>This report could not be formatted; it is shown as plain text.</em></p>';
+  return `${note}<pre><code>${escapeHtml(shown)}</code></pre>`;
+}
+
+// Finished jobs never change and live pages re-render every few seconds, so the
+// same report is rendered again and again; a small byte-bounded LRU keyed by the
+// markdown itself skips the parse and the sanitizer on repeats. Short reports are
+// cheap enough that they are not worth the memory.
+const MEMO_MIN_CHARS = 8_192;
+const MEMO_MAX_CHARS = 8_000_000;
+const memo = new Map<string, string>();
+let memoChars = 0;
+
+export function renderMarkdown(md: string): string {
+  if (md.length < MEMO_MIN_CHARS) return renderUncached(md);
+  const hit = memo.get(md);
+  if (hit !== undefined) {
+    memo.delete(md);
+    memo.set(md, hit);
+    return hit;
+  }
+  const html = renderUncached(md);
+  const size = md.length + html.length;
+  if (size <= MEMO_MAX_CHARS / 2) {
+    memo.set(md, html);
+    memoChars += size;
+    for (const [k, v] of memo) {
+      if (memoChars <= MEMO_MAX_CHARS) break;
+      memo.delete(k);
+      memoChars -= k.length + v.length;
+    }
+  }
+  return html;
+}
+
+/** For benchmarks and tests: render without the memo. */
+export function renderMarkdownUncached(md: string): string {
+  return renderUncached(md);
+}

@@ -1,0 +1,126 @@
+import type { Child } from 'hono/jsx';
+import { SERVICE_NAME } from '../src/present';
+import { Logo } from './sections/common';
+import { STYLESHEET } from './styles';
+
+export interface OpenGraph {
+  title: string;
+  description: string;
+  url: string;
+  image: string;
+  imageAlt: string;
+}
+
+export interface LayoutProps {
+  /** The document title, already including the service name where wanted. */
+  title: string;
+  description: string;
+  canonical?: string | undefined;
+  og?: OpenGraph | undefined;
+  /** Seconds for <meta http-equiv="refresh">; omitted or 0 means no refresh. */
+  refreshSeconds?: number | undefined;
+  noindex?: boolean | undefined;
+  /** Shown after the brand in the top bar. */
+  crumb?: Child;
+  children?: Child;
+}
+
+// A favicon as a data: URL so browsers do not request /favicon.ico (CSP allows data: images).
+const FAVICON =
+  'data:image/svg+xml,' +
+  encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="6" fill="#0969da"/>' +
+      '<path d="M6 15.5a6 6 0 0 1 12 0M12 15.5l3.2-4.2" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/></svg>',
+  );
+
+/** Absolute http(s) URLs only: the origin comes from the request, but a tag with any other scheme is never right. */
+function httpUrl(u: string | undefined): string | undefined {
+  return u && /^https?:\/\//i.test(u) ? u : undefined;
+}
+
+export function Layout(props: LayoutProps) {
+  const og = props.og && httpUrl(props.og.url) && httpUrl(props.og.image) ? props.og : undefined;
+  const canonical = httpUrl(props.canonical);
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {props.refreshSeconds && props.refreshSeconds > 0 ? (
+          <meta http-equiv="refresh" content={String(Math.round(props.refreshSeconds))} />
+        ) : null}
+        <title>{props.title}</title>
+        <meta name="description" content={props.description} />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)" />
+        <meta name="theme-color" content="#0d1117" media="(prefers-color-scheme: dark)" />
+        {props.noindex ? <meta name="robots" content="noindex" /> : null}
+        {canonical ? <link rel="canonical" href={canonical} /> : null}
+        {og ? (
+          <>
+            <meta property="og:type" content="website" />
+            <meta property="og:site_name" content={SERVICE_NAME} />
+            <meta property="og:title" content={og.title} />
+            <meta property="og:description" content={og.description} />
+            <meta property="og:url" content={og.url} />
+            <meta property="og:image" content={og.image} />
+            <meta property="og:image:type" content="image/png" />
+            <meta property="og:image:width" content="1200" />
+            <meta property="og:image:height" content="630" />
+            <meta property="og:image:alt" content={og.imageAlt} />
+            <meta name="twitter:card" content="summary_large_image" />
+            <meta name="twitter:title" content={og.title} />
+            <meta name="twitter:description" content={og.description} />
+            <meta name="twitter:image" content={og.image} />
+            <meta name="twitter:image:alt" content={og.imageAlt} />
+          </>
+        ) : null}
+        <link rel="icon" href={FAVICON} />
+        <style>{STYLESHEET}</style>
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="topbar">
+          <div class="wrap">
+            <a class="brand" href="/">
+              <Logo />
+              <span>{SERVICE_NAME}</span>
+            </a>
+            {props.crumb ? <span class="crumb">{props.crumb}</span> : null}
+          </div>
+        </header>
+        <main id="main" class="wrap">
+          {props.children}
+        </main>
+        <footer class="site">
+          <div class="wrap">
+            {SERVICE_NAME} · agent optimisation reports · <a href="/">All reports</a>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}
+
+/**
+ * A complete HTML document from a hono/jsx tree. Every component here is
+ * synchronous, so toString() yields a string; a Promise would mean an async
+ * component slipped in, which is a bug worth failing loudly on.
+ */
+export function renderDocument(node: { toString(): string | Promise<string> }): string {
+  const html = node.toString();
+  if (typeof html !== 'string') throw new Error('templates: an async component was rendered synchronously');
+  return `<!doctype html>${html}`;
+}
+
+export function truncateText(s: string, max: number): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  // Do not cut a surrogate pair in half.
+  let cut = max - 1;
+  const code = flat.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+  return `${flat.slice(0, cut)}…`;
+}

@@ -1,0 +1,199 @@
+import { raw } from 'hono/html';
+import type { Job } from '../src/schema';
+import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../src/schema';
+import {
+  SERVICE_NAME,
+  formatDelta,
+  formatPercent,
+  formatScore,
+  imageUrls,
+  improvementPoints,
+  jobTitle,
+  progress,
+  relativeImprovement,
+  sortedIterations,
+} from '../src/present';
+import { renderMarkdown } from '../src/markdown';
+import { Layout, renderDocument, truncateText } from './layout';
+import { JsonBlock, Section, plural } from './sections/common';
+import { JobHeader, ScoreSummary } from './sections/header';
+import { ChartSection, DimensionsSection, IterationsSection } from './sections/iterations';
+import { ChangesSection } from './sections/changes';
+import { BacktestSection } from './sections/backtest';
+import { ShareSection } from './sections/share';
+
+export interface PageContext {
+  /** e.g. "https://edge.example", no trailing slash; for absolute URLs. */
+  origin: string;
+  /** ms epoch, for relative times. */
+  now: number;
+  /** Image version for imageUrls(). */
+  version: string;
+  /** Non-null: the page is built from a stale copy because the upstream failed. */
+  stale: { reason: string } | null;
+  /** For <meta http-equiv="refresh"> on active jobs, e.g. 10. */
+  refreshSeconds: number;
+}
+
+/** One sentence for <meta name="description"> and og:description. */
+export function describeJob(job: Job): string {
+  const parts: string[] = [];
+  parts.push(job.job_type ? JOB_TYPE_LABELS[job.job_type] : 'Job');
+  parts.push(job.status ? JOB_STATUS_LABELS[job.status] : 'Status unknown');
+  const pts = improvementPoints(job);
+  if (job.baseline_score != null || job.best_score != null) {
+    let s = `Baseline ${formatScore(job.baseline_score)} → best ${formatScore(job.best_score)}`;
+    if (pts != null) s += ` (${formatDelta(pts)} pts, ${formatPercent(relativeImprovement(job))})`;
+    parts.push(s);
+  }
+  const n = job.iterations.length;
+  const planned = progress(job).total;
+  if (n > 0 || planned != null) {
+    parts.push(planned != null ? `${n} of ${plural(planned, 'iteration')}` : plural(n, 'iteration'));
+  }
+  if (job.analyzer_model) parts.push(`analyzer ${job.analyzer_model}`);
+  return truncateText(parts.join(' · '), 300);
+}
+
+function Banners({ job, ctx }: { job: Job; ctx: PageContext }) {
+  const live = !isTerminal(job.status) && ctx.refreshSeconds > 0;
+  return (
+    <>
+      {ctx.stale ? (
+        <div class="banner banner-warn" role="status">
+          <span class="dot" aria-hidden="true"></span>
+          <div>
+            <strong>Showing a saved copy.</strong> The Overmind API could not be reached ({ctx.stale.reason}),
+            so this page may be out of date.
+          </div>
+        </div>
+      ) : null}
+      {live ? (
+        <div class="banner banner-live">
+          <span class="dot" aria-hidden="true"></span>
+          <div>
+            <strong>Live.</strong> This job is still {job.status === 'pending' ? 'pending' : 'running'}; the
+            page refreshes every {ctx.refreshSeconds} s until it finishes.
+          </div>
+        </div>
+      ) : null}
+      {job.status === 'failed' ? (
+        <div class="banner banner-fail">
+          <span class="dot" aria-hidden="true"></span>
+          <div>
+            <strong>This run failed.</strong>
+            {job.report_markdown ? (
+              <>
+                {' '}
+                The <a href="#report">report</a> has the reason.
+              </>
+            ) : null}
+          </div>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+interface TocEntry {
+  id: string;
+  label: string;
+}
+
+function Toc({ entries }: { entries: TocEntry[] }) {
+  return (
+    <nav aria-label="On this page">
+      <ul class="toc">
+        {entries.map((e) => (
+          <li>
+            <a href={`#${e.id}`}>{e.label}</a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function ReportSection({ markdown }: { markdown: string | null | undefined }) {
+  if (markdown == null || markdown.trim() === '') return null;
+  // The one raw() of the page: renderMarkdown's output has been through sanitize-html.
+  return (
+    <Section id="report" title="Report">
+      <div class="markdown">{raw(renderMarkdown(markdown))}</div>
+    </Section>
+  );
+}
+
+function ResultSection({ value }: { value: unknown }) {
+  if (value == null) return null;
+  if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) return null;
+  return (
+    <Section id="result" title="Result">
+      <JsonBlock value={value} summary="Result (JSON)" />
+    </Section>
+  );
+}
+
+function hasBacktest(v: unknown): boolean {
+  return v != null && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+}
+
+export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
+  const iterations = sortedIterations(job);
+  const title = jobTitle(job);
+  const description = describeJob(job);
+  const urls = imageUrls(ctx.origin, job.id, ctx.version);
+  const active = !isTerminal(job.status);
+
+  const hasDims = iterations.some((it) => it.dimension_scores != null);
+  const hasChanges =
+    Boolean(job.best_agent_code) ||
+    iterations.some((it) => it.status === 'keep' && typeof it.agent_code === 'string');
+  const toc: TocEntry[] = [
+    { id: 'summary', label: 'Score' },
+    { id: 'chart', label: 'Chart' },
+    { id: 'iterations', label: 'Iterations' },
+  ];
+  if (hasDims) toc.push({ id: 'dimensions', label: 'Dimensions' });
+  if (hasChanges) toc.push({ id: 'changes', label: 'What changed' });
+  if (hasBacktest(job.backtest_results)) toc.push({ id: 'backtest', label: 'Backtest' });
+  if (job.report_markdown && job.report_markdown.trim() !== '') toc.push({ id: 'report', label: 'Report' });
+  if (hasBacktest(job.result)) toc.push({ id: 'result', label: 'Result' });
+  toc.push({ id: 'share', label: 'Share' });
+
+  const docTitle = `${truncateText(title, 90)} · ${job.status ? JOB_STATUS_LABELS[job.status] : 'Job'} · ${SERVICE_NAME}`;
+  return (
+    <Layout
+      title={docTitle}
+      description={description}
+      canonical={urls.report}
+      og={{
+        title: truncateText(title, 90),
+        description,
+        url: urls.report,
+        image: urls.ogPng,
+        imageAlt: `Score card for ${truncateText(title, 80)}: ${description}`,
+      }}
+      refreshSeconds={active && ctx.refreshSeconds > 0 ? ctx.refreshSeconds : undefined}
+      crumb={<>Reports</>}
+    >
+      <Banners job={job} ctx={ctx} />
+      <JobHeader job={job} now={ctx.now} />
+      <Toc entries={toc} />
+      <ScoreSummary job={job} />
+      <ChartSection job={job} iterations={iterations} />
+      <IterationsSection job={job} iterations={iterations} />
+      <DimensionsSection iterations={iterations} />
+      <ChangesSection job={job} iterations={iterations} />
+      <BacktestSection value={job.backtest_results} />
+      <ReportSection markdown={job.report_markdown} />
+      <ResultSection value={job.result} />
+      <ShareSection job={job} origin={ctx.origin} version={ctx.version} />
+    </Layout>
+  );
+}
+
+/** The report page for a job, as a complete HTML document. */
+export function renderReportPage(job: Job, ctx: PageContext): string {
+  return renderDocument(<ReportPage job={job} ctx={ctx} />);
+}

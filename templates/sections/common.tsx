@@ -1,0 +1,198 @@
+import type { Child } from 'hono/jsx';
+import { JOB_STATUS_LABELS, type JobStatus } from '../../src/schema';
+import { DASH, type Direction } from '../../src/present';
+
+// Small pieces shared by the page's sections: time formatting from an injected
+// clock, JSON display with a size cap, and the few repeated components.
+
+/** "2025-01-15 14:03 UTC"; the input as given when it is not a date. */
+export function formatUtc(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const d = new Date(t).toISOString();
+  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
+}
+
+const UNITS: [string, number][] = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/** "3 days ago" / "in 2 hours" / "just now", relative to `now` (ms epoch). */
+export function relativeTime(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '';
+  const diff = now - t;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return 'just now';
+  for (const [unit, ms] of UNITS) {
+    if (abs >= ms || unit === 'second') {
+      const n = Math.max(1, Math.round(abs / ms));
+      const phrase = `${n} ${unit}${n === 1 ? '' : 's'}`;
+      return diff >= 0 ? `${phrase} ago` : `in ${phrase}`;
+    }
+  }
+  return '';
+}
+
+/** "45 s", "12 min 5 s", "2 h 14 min", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return DASH;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** Pretty JSON, cut at `max` characters so one huge field cannot dominate the page. */
+export function prettyJson(value: unknown, max = 200_000): { text: string; truncated: boolean } {
+  let text: string;
+  try {
+    text = JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  if (text.length <= max) return { text, truncated: false };
+  return { text: text.slice(0, max), truncated: true };
+}
+
+/** Compact one-line JSON for table cells. */
+export function compactJson(value: unknown, max = 2_000): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A number for a table of mixed metrics: integers as is, others to 3 significant decimals. */
+export function formatNumber(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return DASH;
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
+  return n
+    .toFixed(digits)
+    .replace(/\.?0+$/, '')
+    .replace(/^-/, '−');
+}
+
+/** A 0–100 score that may be negative (penalties), with a true minus sign. */
+export function formatSigned(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return DASH;
+  const fixed = n.toFixed(1);
+  return fixed === '-0.0' ? '0.0' : fixed.replace(/^-/, '−');
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function StatusPill({ status }: { status: JobStatus | null | undefined }) {
+  const key = status ?? 'unknown';
+  const label = status ? JOB_STATUS_LABELS[status] : 'Unknown status';
+  return (
+    <span class={`pill pill-${key}`}>
+      <span class="dot" aria-hidden="true"></span>
+      {label}
+    </span>
+  );
+}
+
+const ARROWS: Record<Direction, string> = { up: '▲', down: '▼', flat: '', none: '' };
+const DIRECTION_WORDS: Record<Direction, string> = {
+  up: 'improved by',
+  down: 'worse by',
+  flat: 'unchanged',
+  none: '',
+};
+
+/** A signed change coloured by direction; the arrow and hidden words say it without colour. */
+export function Change({ dir, text }: { dir: Direction; text: string }) {
+  const arrow = ARROWS[dir];
+  return (
+    <span class={`dir-${dir}`}>
+      {arrow ? (
+        <span class="arrow" aria-hidden="true">
+          {arrow}
+        </span>
+      ) : null}
+      {dir === 'none' ? null : <span class="sr-only">{DIRECTION_WORDS[dir]} </span>}
+      {text}
+    </span>
+  );
+}
+
+export function Section(props: { id: string; title: string; lead?: Child; children?: Child }) {
+  const headingId = `${props.id}-h`;
+  return (
+    <section class="block" id={props.id} aria-labelledby={headingId}>
+      <h2 id={headingId}>{props.title}</h2>
+      {props.lead ? <p class="lead">{props.lead}</p> : null}
+      {props.children}
+    </section>
+  );
+}
+
+export function Empty({ children }: { children?: Child }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** A scrollable table container; focusable so keyboard users can scroll it. */
+export function TableWrap(props: { label: string; tall?: boolean; children?: Child }) {
+  return (
+    <div
+      class={props.tall ? 'table-wrap tall' : 'table-wrap'}
+      role="region"
+      aria-label={props.label}
+      tabindex={0}
+    >
+      {props.children}
+    </div>
+  );
+}
+
+export function JsonBlock(props: { value: unknown; summary: string; open?: boolean }) {
+  const { text, truncated } = prettyJson(props.value);
+  return (
+    <details class="fold" open={props.open ?? false}>
+      <summary>
+        <span>{props.summary}</span>
+        <span class="subtle">{plural(text.split('\n').length, 'line')} of JSON</span>
+      </summary>
+      <div class="body">
+        <pre class="json">
+          <code>{text}</code>
+        </pre>
+      </div>
+      {truncated ? <p class="note">Cut at {text.length.toLocaleString('en-US')} characters.</p> : null}
+    </details>
+  );
+}
+
+/** The overmind mark: a small gauge, drawn inline so the page makes no request for it. */
+export function Logo({ size = 22 }: { size?: number }) {
+  return (
+    <svg width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <rect width="24" height="24" rx="6" fill="#0969da" />
+      <path
+        d="M6 15.5a6 6 0 0 1 12 0"
+        fill="none"
+        stroke="#ffffff"
+        stroke-width="2.2"
+        stroke-linecap="round"
+      />
+      <path d="M12 15.5l3.2-4.2" fill="none" stroke="#ffffff" stroke-width="2.2" stroke-linecap="round" />
+    </svg>
+  );
+}

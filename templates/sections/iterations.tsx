@@ -1,0 +1,304 @@
+import type { Iteration, Job } from '../../src/schema';
+import { ITERATION_STATUS_LABELS, isTerminal } from '../../src/schema';
+import { direction, formatDelta, formatScore, humanizeDimension, numericDimensions } from '../../src/present';
+import { ScoreChart } from '../chart';
+import { Empty, Section, TableWrap, compactJson, formatSigned } from './common';
+
+// The chart, the iterations table (the chart's accessible alternative) and the
+// dimension matrix.
+
+/** Above this many rows a table scrolls inside its own box with a sticky header. */
+const TALL_ROWS = 25;
+/** Dimension columns shown; a job with more keys than this is malformed anyway. */
+const MAX_DIMENSIONS = 40;
+
+function orderLabel(it: Iteration): string {
+  return it.order != null ? String(it.order) : '—';
+}
+
+/** The kept iteration with the highest score, if any. */
+export function bestKept(iterations: Iteration[]): Iteration | null {
+  let best: Iteration | null = null;
+  for (const it of iterations) {
+    if (it.status !== 'keep' || it.avg_score == null || !Number.isFinite(it.avg_score)) continue;
+    if (!best || it.avg_score > (best.avg_score as number)) best = it;
+  }
+  return best;
+}
+
+export function ChartSection({ job, iterations }: { job: Job; iterations: Iteration[] }) {
+  return (
+    <Section id="chart" title="Score per iteration">
+      {iterations.length === 0 ? (
+        <Empty>
+          No iterations yet
+          {job.baseline_score != null ? ` · baseline ${formatScore(job.baseline_score)}` : ''}.
+        </Empty>
+      ) : (
+        <figure class="chart">
+          <ScoreChart
+            iterations={iterations}
+            baseline={job.baseline_score}
+            slots={isTerminal(job.status) ? null : job.num_iterations}
+            tableLabel="Iterations"
+          />
+          <ul class="legend" aria-hidden="true">
+            <li>
+              <span class="sw"></span>Average score
+            </li>
+            <li>
+              <span class="sw sw-keep"></span>Kept
+            </li>
+            <li>
+              <span class="sw sw-discard"></span>Discarded
+            </li>
+            <li>
+              <span class="sw sw-best"></span>Best so far
+            </li>
+            {job.baseline_score != null ? (
+              <li>
+                <span class="sw sw-base"></span>Baseline {formatScore(job.baseline_score)}
+              </li>
+            ) : null}
+          </ul>
+          <figcaption>
+            Average score of each iteration by order. The <a href="#iterations">Iterations table</a> lists
+            every value.
+          </figcaption>
+        </figure>
+      )}
+    </Section>
+  );
+}
+
+function IterationRow({
+  it,
+  baseline,
+  best,
+}: {
+  it: Iteration;
+  baseline: number | null | undefined;
+  best: boolean;
+}) {
+  const delta = it.avg_score != null && baseline != null ? it.avg_score - baseline : null;
+  return (
+    <tr class={best ? 'is-best' : undefined}>
+      <td class="num">{orderLabel(it)}</td>
+      <th scope="row" class="name" dir="auto">
+        {it.iteration_name}
+        {best ? (
+          <>
+            {' '}
+            <span class="tag tag-best">best</span>
+          </>
+        ) : null}
+      </th>
+      <td class="num">{formatScore(it.avg_score)}</td>
+      {/* Sign and colour, no arrow or hidden words: the column header says what it is, and 2,000 rows stay light. */}
+      <td class={`num dir-${direction(delta)}`}>{formatDelta(delta)}</td>
+      <td>
+        {it.status ? (
+          <span class={`pill pill-${it.status}`}>{ITERATION_STATUS_LABELS[it.status]}</span>
+        ) : (
+          <span class="muted">—</span>
+        )}
+      </td>
+      <td class="desc" dir="auto">
+        {it.description || <span class="muted">—</span>}
+      </td>
+    </tr>
+  );
+}
+
+export function IterationsSection({ job, iterations }: { job: Job; iterations: Iteration[] }) {
+  const best = bestKept(iterations);
+  return (
+    <Section id="iterations" title="Iterations">
+      {iterations.length === 0 ? (
+        <Empty>No iterations have been recorded yet.</Empty>
+      ) : (
+        <TableWrap label="Iterations" tall={iterations.length > TALL_ROWS}>
+          <table class="data">
+            <caption class="sr-only">
+              Each iteration's order, name, average score, change against the baseline, whether it was kept,
+              and what it tried.
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  #
+                </th>
+                <th scope="col">Name</th>
+                <th scope="col" class="num">
+                  Score
+                </th>
+                <th scope="col" class="num">
+                  Δ vs baseline
+                </th>
+                <th scope="col">Status</th>
+                <th scope="col">Description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {iterations.map((it) => (
+                <IterationRow it={it} baseline={job.baseline_score} best={it === best} />
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </Section>
+  );
+}
+
+export interface Column {
+  key: string;
+  label: string;
+  penalty: boolean;
+  /** Range of the column's positive values, and its most negative value, for shading. */
+  lowPositive: number;
+  max: number;
+  min: number;
+}
+
+/**
+ * Shading class of a cell: four blue levels by where a positive value sits within
+ * its column's positive range (contributions cluster near their maximum, so a
+ * share-of-maximum scale would shade every cell the same), three red levels for
+ * negative values by size, and a muted zero.
+ */
+export function cellClass(v: number, col: Column): string {
+  if (v < 0) {
+    const level = col.min < 0 ? Math.min(3, Math.max(1, Math.ceil((v / col.min) * 3))) : 1;
+    return `num neg${level}`;
+  }
+  if (v === 0 || col.max <= 0) return 'num zero';
+  const span = col.max - col.lowPositive;
+  const level = span <= 0 ? 4 : 1 + Math.min(3, Math.floor(((v - col.lowPositive) / span) * 4));
+  return `num lvl${level}`;
+}
+
+export function DimensionsSection({ iterations }: { iterations: Iteration[] }) {
+  const rows = iterations.filter((it) => it.dimension_scores != null);
+  if (rows.length === 0) return null;
+
+  const numeric = new Map<Iteration, Record<string, number> | null>();
+  const columns = new Map<string, Column>();
+  for (const it of rows) {
+    const dims = numericDimensions(it.dimension_scores);
+    numeric.set(it, dims);
+    if (!dims) continue;
+    for (const [key, v] of Object.entries(dims)) {
+      let col = columns.get(key);
+      if (!col) {
+        if (columns.size >= MAX_DIMENSIONS) continue;
+        col = {
+          key,
+          label: humanizeDimension(key),
+          penalty: /penalt/i.test(key),
+          lowPositive: Infinity,
+          max: 0,
+          min: 0,
+        };
+        columns.set(key, col);
+      }
+      if (v > col.max) col.max = v;
+      if (v < col.min) col.min = v;
+      if (v > 0 && v < col.lowPositive) col.lowPositive = v;
+    }
+  }
+  const cols = [...columns.values()];
+  // A column that only ever takes away is a penalty whatever it is called.
+  for (const c of cols) if (c.max <= 0 && c.min < 0) c.penalty = true;
+  const span = Math.max(1, cols.length);
+  let extra = 0;
+  for (const it of rows) {
+    const dims = numeric.get(it);
+    if (dims) for (const k of Object.keys(dims)) if (!columns.has(k)) extra++;
+  }
+
+  return (
+    <Section
+      id="dimensions"
+      title="Dimensions"
+      lead="What each iteration's score is made of. Darker cells are higher within their column; penalties (≤ 0) are red."
+    >
+      <TableWrap label="Dimension scores" tall={rows.length > TALL_ROWS}>
+        <table class="data matrix">
+          <caption class="sr-only">Dimension scores per iteration; penalties are zero or negative.</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="num">
+                #
+              </th>
+              <th scope="col">Iteration</th>
+              <th scope="col" class="num">
+                Score
+              </th>
+              {cols.length === 0 ? (
+                <th scope="col">Dimension scores</th>
+              ) : (
+                cols.map((c) => (
+                  <th scope="col" class={c.penalty ? 'num pen' : 'num'} title={c.key}>
+                    {c.label}
+                  </th>
+                ))
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((it) => {
+              const dims = numeric.get(it);
+              return (
+                <tr>
+                  <td class="num">{orderLabel(it)}</td>
+                  <th scope="row" class="name" dir="auto">
+                    {it.iteration_name}
+                  </th>
+                  <td class="num">{formatScore(it.avg_score)}</td>
+                  {dims && cols.length === 0 ? (
+                    <td class="muted" colspan={span}>
+                      —
+                    </td>
+                  ) : dims ? (
+                    cols.map((c) => {
+                      const v = dims[c.key];
+                      return v === undefined ? (
+                        <td class="num muted">—</td>
+                      ) : (
+                        <td class={cellClass(v, c)}>{formatSigned(v)}</td>
+                      );
+                    })
+                  ) : (
+                    <td class="json" colspan={span}>
+                      <span class="sr-only">Not a map of numbers: </span>
+                      <code>{compactJson(it.dimension_scores)}</code>
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableWrap>
+      {cols.length > 0 ? (
+        <div class="scale" aria-hidden="true">
+          <span>
+            Lower to higher in column: <span class="chip lvl1"></span>
+            <span class="chip lvl2"></span>
+            <span class="chip lvl3"></span>
+            <span class="chip lvl4"></span>
+          </span>
+          <span>
+            <span class="chip neg2"></span> Penalty
+          </span>
+        </div>
+      ) : null}
+      {extra > 0 ? (
+        <p class="note">
+          {extra} values of dimensions beyond the first {MAX_DIMENSIONS} are not shown.
+        </p>
+      ) : null}
+    </Section>
+  );
+}
