@@ -140,3 +140,22 @@ export function bestSoFar(job: Job): number | null {
   }
   return best;
 }
+
+export interface Headline {
+  best: number | null;
+  points: number | null;
+  percent: number | null;
+}
+
+/**
+ * The numbers every view leads with. Until a job completes the upstream leaves best_score
+ * and improvement null, so the best iteration so far stands in, measured from the baseline.
+ */
+export function headline(job: Job): Headline {
+  const best = bestSoFar(job);
+  const base = job.baseline_score ?? null;
+  const points =
+    job.status === 'completed' ? improvementPoints(job) : best != null && base != null ? best - base : null;
+  const percent = points != null && base != null && base !== 0 ? (points / Math.abs(base)) * 100 : null;
+  return { best, points, percent };
+}

@@ -3,12 +3,11 @@ import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job, type JobStatus } from '..
 import {
   DASH,
   SERVICE_NAME,
-  bestSoFar,
   direction,
   formatDelta,
   formatPercent,
   formatScore,
-  improvementPoints,
+  headline,
   jobTitle,
   progress,
   shortId,
@@ -303,12 +302,9 @@ function Headline({
 }) {
   const running = status === 'running';
   // Before completion the upstream leaves best_score null: show the best iteration so far.
-  const best = bestSoFar(job);
+  const { best, points: pts, percent: pct } = headline(job);
   const base = job.baseline_score ?? null;
-  const pts =
-    status === 'completed' ? improvementPoints(job) : best != null && base != null ? best - base : null;
   const dir = direction(pts);
-  const pct = pts != null && base != null && base !== 0 ? (pts / Math.abs(base)) * 100 : null;
   const failed = status === 'failed';
 
   let detail;

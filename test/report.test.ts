@@ -228,11 +228,17 @@ describe('score summary', () => {
 
   it('shows null scores as "—", never 0 or NaN', () => {
     const s = section(
-      page(job({ baseline_score: null, best_score: null, improvement: null, status: 'running' })),
+      page(
+        job({ baseline_score: null, best_score: null, improvement: null, status: 'running', iterations: [] }),
+      ),
       'summary',
     );
     const values = byClass(s, 'value').map((v) => flat(v));
     expect(values).toEqual(['—', '—', '—']);
+    // While running, the best iteration so far stands in for best_score, as on the card and badge.
+    const running = section(page(job({ best_score: null, improvement: null, status: 'running' })), 'summary');
+    const best = Math.max(...job().iterations.map((it) => it.avg_score ?? -Infinity));
+    expect(flat(byClass(running, 'value')[1]!)).toBe(`${best.toFixed(1)} / 100`);
     expect(flat(s)).not.toMatch(/NaN|0\.0 \/ 100/);
     const base0 = section(page(job({ baseline_score: 0, best_score: 10, improvement: 10 })), 'summary');
     expect(flat(byClass(base0, 'stat')[2]!)).toContain('— relative to baseline');

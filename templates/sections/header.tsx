@@ -6,10 +6,9 @@ import {
   formatDelta,
   formatPercent,
   formatScore,
-  improvementPoints,
+  headline,
   jobTitle,
   progress,
-  relativeImprovement,
 } from '../../src/present';
 import {
   Change,
@@ -107,14 +106,13 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
 }
 
 export function ScoreSummary({ job }: { job: Job }) {
-  const pts = improvementPoints(job);
-  const rel = relativeImprovement(job);
+  const { best, points: pts, percent: rel } = headline(job);
   const dir = direction(pts);
   const p = progress(job);
   const active = !isTerminal(job.status);
   const kept = job.iterations.filter((it) => it.status === 'keep').length;
   const discarded = job.iterations.filter((it) => it.status === 'discard').length;
-  const nothing = job.baseline_score == null && job.best_score == null && pts == null;
+  const nothing = job.baseline_score == null && best == null && pts == null;
   return (
     <Section id="summary" title="Score">
       {nothing && !active ? (
@@ -132,10 +130,12 @@ export function ScoreSummary({ job }: { job: Job }) {
           <div class="stat">
             <div class="label">{active ? 'Best so far' : 'Best'}</div>
             <div class="value">
-              {formatScore(job.best_score)}
-              {job.best_score != null ? <small> / 100</small> : null}
+              {formatScore(best)}
+              {best != null ? <small> / 100</small> : null}
             </div>
-            <div class="detail">Highest kept score</div>
+            <div class="detail">
+              {job.best_score != null ? 'Highest kept score' : 'Highest iteration score'}
+            </div>
           </div>
           <div class={`stat${dir === 'up' ? ' stat-up' : dir === 'down' ? ' stat-down' : ''}`}>
             <div class="label">Improvement</div>
