@@ -186,7 +186,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
         theme: b.theme,
       });
     });
-    return conditional(c.req.raw, 200, image.body as BodyInit, {
+    return conditional(c.req.raw, 200, image.body, {
       ...headers,
       'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
       ETag: image.etag,
@@ -213,8 +213,8 @@ export function createApp(overrides: Partial<Deps> = {}) {
   return app;
 }
 
-function jobOf(body: string): Job {
-  return JSON.parse(body) as Job;
+function jobOf(body: Uint8Array): Job {
+  return JSON.parse(new TextDecoder().decode(body)) as Job;
 }
 
 /** An SVG opened on its own must not run anything, whatever it contains. */

@@ -13,8 +13,8 @@ export type CacheState = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED';
 /** A validated, redacted job as served: the public JSON and what is derived from it. */
 export interface JobEntry {
   id: string;
-  /** The public JSON body. */
-  body: string;
+  /** The public JSON body, UTF-8. */
+  body: Uint8Array;
   /** Strong ETag of `body`, quoted. */
   etag: string;
   /** Short content version (hex), used in immutable image URLs. */
@@ -67,7 +67,7 @@ export function jobCacheKey(source: JobSource, id: string): string {
 
 function toEntry(stored: Stored, id: string): JobEntry | 'missing' | null {
   if (stored.meta.kind === 'missing') return 'missing';
-  if (stored.meta.kind !== 'job' || typeof stored.body !== 'string') return null;
+  if (stored.meta.kind !== 'job' || stored.body.byteLength === 0) return null;
   const status = JOB_STATUSES.find((s) => s === stored.meta.status) ?? null;
   return {
     id,
@@ -151,7 +151,7 @@ async function fetchAndStore(deps: JobDeps, key: string, id: string): Promise<Jo
     raw = await deps.source.fetchJob(id);
   } catch (err) {
     if (err instanceof AppError && err.code === 'not_found') {
-      const missing: Stored = { meta: { kind: 'missing' }, body: '', storedAt: deps.now() };
+      const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt: deps.now() };
       deps.waitUntil(store.put(key, missing, config.NOT_FOUND_TTL_SECONDS));
     } else {
       deps.log({
@@ -197,7 +197,7 @@ async function fetchAndStore(deps: JobDeps, key: string, id: string): Promise<Jo
 }
 
 export async function makeEntry(job: Job, id: string, storedAt: number): Promise<JobEntry> {
-  const body = JSON.stringify(job);
+  const body = new TextEncoder().encode(JSON.stringify(job));
   const digest = await sha256(body);
   return {
     id,

@@ -7,7 +7,7 @@ import type { Stored } from './store';
 // the picture. A given key is rendered once per isolate however many ask at once.
 
 export interface Rendered {
-  body: string | Uint8Array;
+  body: Uint8Array;
   /** Strong ETag of the bytes, quoted. */
   etag: string;
 }
@@ -46,7 +46,8 @@ export async function rendered(
   if (!p) {
     p = (async (): Promise<Stored> => {
       s.deps.onRender?.(kind);
-      const body = await render();
+      const out = await render();
+      const body = typeof out === 'string' ? new TextEncoder().encode(out) : out;
       const stored: Stored = { meta: { etag: await strongEtag(body) }, body, storedAt: s.deps.now() };
       s.waitUntil(s.store.put(key, stored, RENDER_KEEP_SECONDS));
       return stored;

@@ -5,7 +5,8 @@
 export interface Stored {
   /** Small JSON-able facts about the body (status, etag, …). */
   meta: Record<string, string | number | null>;
-  body: string | Uint8Array;
+  /** Encoded once when stored, so a hit sends bytes without re-encoding a string. */
+  body: Uint8Array;
   /** ms epoch, by the caller's clock. */
   storedAt: number;
 }
@@ -56,8 +57,7 @@ export class ByteLru<V> {
 
 /** Approximate bytes a stored item holds in memory: its body plus its metadata. */
 export function storedBytes(s: Stored): number {
-  const body = typeof s.body === 'string' ? s.body.length : s.body.byteLength;
-  return body + JSON.stringify(s.meta).length + 64;
+  return s.body.byteLength + JSON.stringify(s.meta).length + 64;
 }
 
 export interface Store {
@@ -120,7 +120,7 @@ function encode(s: Stored, keepSeconds: number): Response {
   return new Response(s.body, {
     headers: {
       'Cache-Control': `public, max-age=${Math.ceil(keepSeconds)}`,
-      'Content-Type': typeof s.body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+      'Content-Type': 'application/octet-stream',
       [META_HEADER]: encodeURIComponent(JSON.stringify(s.meta)),
       [STORED_AT_HEADER]: String(s.storedAt),
     },
@@ -132,7 +132,5 @@ async function decode(res: Response): Promise<Stored | null> {
   const storedAt = Number(res.headers.get(STORED_AT_HEADER));
   if (metaRaw == null || !Number.isFinite(storedAt)) return null;
   const meta = JSON.parse(decodeURIComponent(metaRaw)) as Stored['meta'];
-  const isText = (res.headers.get('Content-Type') ?? '').startsWith('text/');
-  const body = isText ? await res.text() : new Uint8Array(await res.arrayBuffer());
-  return { meta, body, storedAt };
+  return { meta, body: new Uint8Array(await res.arrayBuffer()), storedAt };
 }
