@@ -5,6 +5,7 @@ import { renderReportPage } from '../templates/report';
 import { pageCsp } from '../templates/styles';
 import { freshSeconds, strongEtag } from './cache';
 import { demoJobs } from './demo';
+import { readConfig } from './env';
 import { AppError, type ErrorCode } from './errors';
 import { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg, renderMessageBadge } from './images';
 import { cacheStateHeaders, conditional, IMMUTABLE, jobCacheControl } from './http';
@@ -278,7 +279,7 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
   const format = errorFormat(c.req.path);
   try {
     if (format === 'html') {
-      const origin = new URL(c.req.url).origin;
+      const origin = readConfig(c.env ?? {}).PUBLIC_ORIGIN || new URL(c.req.url).origin;
       const html = renderErrorPage(appError.status, appError.code, appError.detail, { origin });
       return new Response(html, {
         status: appError.status,
