@@ -1,6 +1,9 @@
 // The served phases, against `wrangler dev` on loopback:
 //   served   — cache-hit throughput and latency of four routes, each run between two
-//              /healthz runs (the baseline) in the same worker;
+//              /healthz runs (the baseline) in the same worker; and the same series,
+//              round by round, against a static worker serving the same bytes under
+//              the same `wrangler dev` (static-worker/), as the ceiling wrangler dev
+//              itself allows;
 //   stampede — 500 concurrent requests for one cold job, upstream delayed 200 ms;
 //   memory   — 1,000 distinct jobs (API + page) with an 8 MB memory tier, RSS of the
 //              worker's workerd processes (wrangler dev runs two) before and after.
@@ -11,6 +14,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream.ts';
 import { startWrangler, type RunningWorker } from '../node/wrangler.ts';
 import { onCleanup, track } from './children.ts';
+import { startStaticWorker } from './static-worker/start.ts';
 import { connectIsolate, type IsolateInspector } from './inspector.ts';
 import type { Row } from './report.ts';
 import { fmtBytes, fmtMs, fmtNum, fmtRatio, percentile, summarize } from './stats.ts';
@@ -45,16 +49,28 @@ interface Answer {
   headers: Record<string, string | string[] | undefined>;
   bytes: number;
   ms: number;
+  /** The body itself, only when asked for. */
+  body?: Buffer;
 }
 
-function get(url: string, agent: Agent, timeoutMs = 60_000): Promise<Answer> {
+function get(url: string, agent: Agent, timeoutMs = 60_000, keepBody = false): Promise<Answer> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, timeout: timeoutMs }, (res) => {
       let bytes = 0;
-      res.on('data', (d: Buffer) => (bytes += d.length));
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => {
+        bytes += d.length;
+        if (keepBody) chunks.push(d);
+      });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ms: performance.now() - t0 }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          bytes,
+          ms: performance.now() - t0,
+          ...(keepBody ? { body: Buffer.concat(chunks) } : {}),
+        }),
       );
       res.on('error', reject);
     });
@@ -153,9 +169,66 @@ const ROUTES: { name: string; path: string; minRatio: number }[] = [
   { name: 'badge /jobs/{id}/badge.svg', path: `/jobs/${DEMO_ID}/badge.svg`, minRatio: 0.8 },
 ];
 
+/** One worker's interleaved series: H R1 H R2 H R3 H R4 H per round. */
+interface Series {
+  url: string;
+  byRoute: Map<string, { route: Run[]; adjacent: Run[] }>;
+}
+
+function series(url: string): Series {
+  return { url, byRoute: new Map(ROUTES.map((r) => [r.path, { route: [], adjacent: [] }])) };
+}
+
+/**
+ * One round: each route run is compared with the /healthz runs on either side of it,
+ * so slow drift and noisy neighbours hit both alike.
+ */
+async function round(s: Series, opts: ServedOptions): Promise<void> {
+  let before = await cannon(s.url, '/healthz', opts.seconds, opts.connections);
+  for (const r of ROUTES) {
+    const run = await cannon(s.url, r.path, opts.seconds, opts.connections);
+    const after = await cannon(s.url, '/healthz', opts.seconds, opts.connections);
+    const slot = s.byRoute.get(r.path);
+    slot?.route.push(run);
+    slot?.adjacent.push(before, after);
+    before = after;
+  }
+}
+
+/**
+ * The ratios of one route: medians over the rounds of (route run ÷ mean of its two
+ * adjacent /healthz runs): one burst from a noisy neighbour moves one round only.
+ */
+function ratios(s: Series, path: string) {
+  const slot = s.byRoute.get(path) ?? { route: [], adjacent: [] };
+  const perRound = slot.route.map((rr, i) => {
+    const b = slot.adjacent[2 * i] as Run;
+    const a = slot.adjacent[2 * i + 1] as Run;
+    const hr = (b.requests / b.seconds + a.requests / a.seconds) / 2;
+    const hp99 = (percentile(b.latencies, 99) + percentile(a.latencies, 99)) / 2;
+    return { rps: rr.requests / rr.seconds / hr, p99: percentile(rr.latencies, 99) / hp99 };
+  });
+  return {
+    run: merge(slot.route),
+    health: merge(slot.adjacent),
+    perRound,
+    rps: percentile(
+      perRound.map((x) => x.rps),
+      50,
+    ),
+    p99: percentile(
+      perRound.map((x) => x.p99),
+      50,
+    ),
+  };
+}
+
+const roundsText = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+
 export async function servedBench(opts: ServedOptions, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   const w = await worker({ UPSTREAM_URL: '', MISS_RATE_LIMIT: 'off' });
+  let ceiling: (RunningWorker & { dispose: () => Promise<void> }) | null = null;
   try {
     rows.push({
       section: 'served',
@@ -168,97 +241,148 @@ export async function servedBench(opts: ServedOptions, log: (s: string) => void)
       data: { start_ms: w.startMs },
     });
     const agent = new Agent({ keepAlive: true });
+    // Our cached answers, byte for byte, for the static worker (and our /healthz, for its own).
+    const answers = new Map<string, Answer>();
     try {
       // Warm the cache: the first request loads and renders, the second must be a hit.
       for (const r of ROUTES) {
         await get(w.url + r.path, agent);
-        const again = await get(w.url + r.path, agent);
+        const again = await get(w.url + r.path, agent, 60_000, true);
         if (again.status !== 200 || again.headers['x-cache'] !== 'HIT') {
           throw new Error(
             `warm-up: ${r.path} answered ${again.status}, X-Cache ${String(again.headers['x-cache'])}`,
           );
         }
+        answers.set(r.path, again);
       }
+      answers.set('/healthz', await get(`${w.url}/healthz`, agent, 60_000, true));
     } finally {
       agent.destroy();
     }
-    // Let the JIT settle on every path before anything is measured.
-    await cannon(w.url, '/healthz', 2, opts.connections);
-    for (const r of ROUTES) await cannon(w.url, r.path, 1, opts.connections);
 
-    // H R1 H R2 H R3 H R4 H R1 H … : each route run is compared with the /healthz runs
-    // on either side of it, so slow drift and noisy neighbours hit both alike.
-    const healthRuns: Run[] = [await cannon(w.url, '/healthz', opts.seconds, opts.connections)];
-    const byRoute = new Map<string, { route: Run[]; adjacent: Run[] }>(
-      ROUTES.map((r) => [r.path, { route: [], adjacent: [] }]),
-    );
-    for (let round = 0; round < opts.rounds; round++) {
-      log(`  round ${round + 1}/${opts.rounds}: /healthz and 4 routes, ${opts.seconds} s each`);
-      for (const r of ROUTES) {
-        const before = healthRuns[healthRuns.length - 1] as Run;
-        const run = await cannon(w.url, r.path, opts.seconds, opts.connections);
-        const after = await cannon(w.url, '/healthz', opts.seconds, opts.connections);
-        healthRuns.push(after);
-        const slot = byRoute.get(r.path);
-        slot?.route.push(run);
-        slot?.adjacent.push(before, after);
+    // The ceiling: a trivial worker under the same `wrangler dev`, same bodies, same
+    // Content-Type. Its route ÷ its own /healthz is the best ratio wrangler dev allows.
+    const bodies = [...answers].map(([path, a]) => ({
+      path,
+      contentType: String(a.headers['content-type'] ?? 'application/octet-stream'),
+      body: a.body ?? Buffer.alloc(0),
+    }));
+    const t0 = performance.now();
+    const sw = await startStaticWorker(bodies, { timeoutMs: 90_000 });
+    const untrack = track(sw.pid);
+    const unclean = onCleanup(sw.stop);
+    ceiling = {
+      ...sw,
+      dispose: async () => {
+        await sw.stop();
+        untrack();
+        unclean();
+      },
+    };
+    const ceilingStartMs = performance.now() - t0;
+    const check = new Agent({ keepAlive: true });
+    const staticHeaders: Record<string, Answer['headers']> = {};
+    try {
+      for (const b of bodies) {
+        // Twice: the second proves the body is not consumed by the first.
+        for (let i = 0; i < 2; i++) {
+          const a = await get(ceiling.url + b.path, check, 60_000, true);
+          if (a.status !== 200 || !a.body?.equals(b.body) || a.headers['content-type'] !== b.contentType) {
+            throw new Error(
+              `static worker: ${b.path} answered ${a.status}, ${a.bytes} bytes, ${String(a.headers['content-type'])}; expected ${b.body.length} bytes, ${b.contentType}`,
+            );
+          }
+          staticHeaders[b.path] = a.headers;
+        }
+      }
+    } finally {
+      check.destroy();
+    }
+
+    // Let the JIT settle on every path of both workers before anything is measured.
+    const targets = [
+      { name: 'ours', s: series(w.url) },
+      { name: 'static', s: series(ceiling.url) },
+    ];
+    for (const { s } of targets) {
+      await cannon(s.url, '/healthz', 2, opts.connections);
+      for (const r of ROUTES) await cannon(s.url, r.path, 1, opts.connections);
+    }
+    // Both workers, round by round, alternating which goes first.
+    for (let k = 0; k < opts.rounds; k++) {
+      const order = k % 2 === 0 ? targets : [...targets].reverse();
+      for (const { name, s } of order) {
+        log(`  round ${k + 1}/${opts.rounds}, ${name}: /healthz and 4 routes, ${opts.seconds} s each`);
+        await round(s, opts);
       }
     }
+
+    const [ours, stat] = targets.map((t) => t.s) as [Series, Series];
     for (const r of ROUTES) {
-      const slot = byRoute.get(r.path);
-      if (!slot) continue;
-      const run = merge(slot.route);
-      const h = merge(slot.adjacent);
-      // The goal ratios are medians over the rounds of (route run ÷ mean of its two
-      // adjacent /healthz runs): one burst from a noisy neighbour moves one round only.
-      const perRound = slot.route.map((rr, i) => {
-        const b = slot.adjacent[2 * i] as Run;
-        const a = slot.adjacent[2 * i + 1] as Run;
-        const hr = (b.requests / b.seconds + a.requests / a.seconds) / 2;
-        const hp99 = (percentile(b.latencies, 99) + percentile(a.latencies, 99)) / 2;
-        return { rps: rr.requests / rr.seconds / hr, p99: percentile(rr.latencies, 99) / hp99 };
-      });
-      const ratio = percentile(
-        perRound.map((x) => x.rps),
-        50,
-      );
-      const p99Ratio = percentile(
-        perRound.map((x) => x.p99),
-        50,
-      );
+      const o = ratios(ours, r.path);
+      const run = o.run;
       const failures = run.non2xx + run.errors;
       const note = failures > 0 ? `${run.non2xx} non-2xx, ${run.errors} errors` : undefined;
       const data = {
         route: run,
-        healthz_adjacent: h,
-        per_round_ratios: perRound,
+        healthz_adjacent: o.health,
+        per_round_ratios: o.perRound,
         connections: opts.connections,
         seconds_per_run: opts.seconds,
       };
-      const rounds = perRound.map((x) => x.rps.toFixed(2)).join(', ');
       rows.push({
         section: 'served',
         figure: `cache hit ${r.name}: throughput`,
         value: `${fmtNum(run.rps)} req/s (${fmtBytes(run.bytes_per_s)}/s)`,
-        baseline: `/healthz ${fmtNum(h.rps)} req/s (adjacent runs)`,
-        ratio: `${fmtRatio(ratio)} (median of ${rounds})`,
+        baseline: `/healthz ${fmtNum(o.health.rps)} req/s (adjacent runs)`,
+        ratio: `${fmtRatio(o.rps)} (median of ${roundsText(o.perRound.map((x) => x.rps))})`,
         goal: `≥ ${r.minRatio}× /healthz`,
-        met: failures === 0 && ratio >= r.minRatio,
+        met: failures === 0 && o.rps >= r.minRatio,
         ...(note ? { note } : {}),
-        data: { ...data, ratio },
+        data: { ...data, ratio: o.rps },
       });
+
+      const c = ratios(stat, r.path);
+      const cFailures = c.run.non2xx + c.run.errors;
+      const body = answers.get(r.path);
+      rows.push({
+        section: 'served',
+        figure: `cache hit ${r.name}: throughput vs same-size static body (wrangler dev ceiling)`,
+        value: `${fmtRatio(c.rps)} static ÷ its /healthz (median of ${roundsText(c.perRound.map((x) => x.rps))}; ${fmtNum(c.run.rps)} vs ${fmtNum(c.health.rps)} req/s)`,
+        baseline: `ours ${fmtRatio(o.rps)} /healthz`,
+        ratio: `${fmtRatio(o.rps / c.rps)} ours ÷ ceiling`,
+        goal: '—',
+        met: null,
+        ...(cFailures > 0 ? { note: `static: ${c.run.non2xx} non-2xx, ${c.run.errors} errors` } : {}),
+        data: {
+          ceiling_ratio: c.rps,
+          ours_ratio: o.rps,
+          ours_over_ceiling: o.rps / c.rps,
+          static_route: c.run,
+          static_healthz_adjacent: c.health,
+          static_per_round_ratios: c.perRound,
+          static_p99_ratio: c.p99,
+          body_bytes: body?.bytes,
+          content_type: body?.headers['content-type'],
+          ours_headers: body?.headers,
+          static_headers: staticHeaders[r.path],
+          static_start_ms: ceilingStartMs,
+        },
+      });
+
       rows.push({
         section: 'served',
         figure: `cache hit ${r.name}: latency`,
         value: `p50 ${fmtMs(run.p50_ms)} · p99 ${fmtMs(run.p99_ms)}`,
-        baseline: `/healthz p50 ${fmtMs(h.p50_ms)} · p99 ${fmtMs(h.p99_ms)}`,
-        ratio: `${fmtRatio(p99Ratio)} (median of ${perRound.map((x) => x.p99.toFixed(2)).join(', ')})`,
+        baseline: `/healthz p50 ${fmtMs(o.health.p50_ms)} · p99 ${fmtMs(o.health.p99_ms)}`,
+        ratio: `${fmtRatio(o.p99)} (median of ${roundsText(o.perRound.map((x) => x.p99))})`,
         goal: 'p99 ≤ 2× /healthz p99',
-        met: failures === 0 && p99Ratio <= 2,
-        data: { ...data, p99_ratio: p99Ratio },
+        met: failures === 0 && o.p99 <= 2,
+        data: { ...data, p99_ratio: o.p99 },
       });
     }
   } finally {
+    await ceiling?.dispose();
     await w.dispose();
   }
   return rows;

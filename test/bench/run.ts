@@ -3,7 +3,7 @@
 // bench-results/latest.md and bench-results/latest.json. A missed goal is reported,
 // not failed: the exit code is 0 unless a phase could not be measured at all.
 //
-//   npm run bench                       # everything, ~2.5 minutes on 2 cores
+//   npm run bench                       # everything, ~3.5 minutes on 2 cores
 //   BENCH_ONLY=render,size npm run bench
 //   BENCH_SECONDS=1 BENCH_ROUNDS=2 npm run bench   # shorter autocannon runs
 //
@@ -11,6 +11,7 @@
 //   size      wrangler deploy --dry-run bundle, wrangler check startup   (size.ts)
 //   render    in-process render cost vs marked / satori / resvg          (render.ts, child process)
 //   served    cache hits under autocannon vs /healthz, wrangler dev      (load.ts)
+//             + the same bodies from a static worker, the ceiling        (static-worker/)
 //   upstream  stampede + memory against the fake upstream                (load.ts)
 
 import { spawn } from 'node:child_process';
@@ -82,7 +83,7 @@ const PHASES: Phase[] = [
   },
   {
     id: 'served',
-    title: `served cost, cache hits (autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per route)`,
+    title: `served cost, cache hits + static ceiling (autocannon, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per route and worker)`,
     run: () => servedBench({ seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS }, log),
     onError: (r) => [failedRow('served', 'cache hits vs /healthz', '≥ 0.9× / 0.8×, p99 ≤ 2×', r)],
   },
