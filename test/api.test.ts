@@ -1,29 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  API_KEY,
-  clock,
-  fakeUpstream,
-  harness,
-  json,
-  UPSTREAM,
-  UPSTREAM_ENV,
-  type FakeUpstream,
-} from './helpers';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, clock, harness, json, UPSTREAM, UPSTREAM_ENV, strictUpstreams } from './helpers';
 import { JOB_ID, OTHER_ID, REFERENCE_EXAMPLE, upstreamJob } from './fixtures/upstream-jobs';
 
 const API = `/api/jobs/${JOB_ID}/`;
-let upstreams: FakeUpstream[] = [];
-
-function upstream(handler?: Parameters<typeof fakeUpstream>[0]): FakeUpstream {
-  const u = fakeUpstream(handler);
-  upstreams.push(u);
-  return u;
-}
-
-afterEach(() => {
-  for (const u of upstreams) expect(u.unexpected, 'unexpected outbound requests').toEqual([]);
-  upstreams = [];
-});
+const upstream = strictUpstreams();
 
 async function body(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;

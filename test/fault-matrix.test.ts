@@ -1,15 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
-import {
-  API_KEY,
-  clock,
-  fakeUpstream,
-  harness,
-  json,
-  UPSTREAM_ENV,
-  type FakeUpstream,
-  type Handler,
-} from './helpers';
+import { API_KEY, clock, harness, json, UPSTREAM_ENV, strictUpstreams, type Handler } from './helpers';
 
 // Every upstream fault × every route × every cache state, in one table. Each cell states
 // the status, the error code or cache state, and what the cache holds afterwards.
@@ -136,11 +127,7 @@ const CONTENT_TYPES: Record<Format, RegExp> = {
 type CacheStateName = 'cold' | 'fresh copy' | 'stale copy';
 const STATES: CacheStateName[] = ['cold', 'fresh copy', 'stale copy'];
 
-let upstreams: FakeUpstream[] = [];
-afterEach(() => {
-  for (const u of upstreams) expect(u.unexpected).toEqual([]);
-  upstreams = [];
-});
+const strictUpstream = strictUpstreams();
 
 describe('fault matrix', () => {
   for (const [modeName, mode] of Object.entries(MODES)) {
@@ -148,8 +135,7 @@ describe('fault matrix', () => {
       it(`${modeName} × ${state}`, async () => {
         for (const route of ROUTES) {
           const c = clock();
-          const up = fakeUpstream(() => json(upstreamJob()));
-          upstreams.push(up);
+          const up = strictUpstream(() => json(upstreamJob()));
           const h = harness({ upstream: up, clock: c, env: ENV });
           if (state !== 'cold') {
             expect((await h.fetch(route.path)).status).toBe(200);

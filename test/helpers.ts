@@ -1,4 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { afterEach, expect } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
@@ -105,4 +106,21 @@ export function harness(
 
 async function failingFetch(req: Request): Promise<Response> {
   throw new Error(`no upstream in this test, got ${req.url}`);
+}
+
+/**
+ * A factory of strict fake upstreams for one test file: after each test, any request
+ * one of them did not expect fails that test.
+ */
+export function strictUpstreams(): (handler?: Handler) => FakeUpstream {
+  let made: FakeUpstream[] = [];
+  afterEach(() => {
+    for (const u of made) expect(u.unexpected, 'unexpected outbound requests').toEqual([]);
+    made = [];
+  });
+  return (handler) => {
+    const u = fakeUpstream(handler);
+    made.push(u);
+    return u;
+  };
 }

@@ -1,23 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
 import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
-import { clock, fakeUpstream, harness, json, type FakeUpstream } from './helpers';
+import { clock, harness, json, strictUpstreams } from './helpers';
 
 // The image routes as a client sees them: versioned immutable URLs, redirects of
 // outdated versions, ETags, render-once caching, stale pictures, and query validation.
 
 const BASE = `/jobs/${JOB_ID}`;
-let upstreams: FakeUpstream[] = [];
-function upstream(handler: Parameters<typeof fakeUpstream>[0]) {
-  const u = fakeUpstream(handler);
-  upstreams.push(u);
-  return u;
-}
-afterEach(() => {
-  for (const u of upstreams) expect(u.unexpected).toEqual([]);
-  upstreams = [];
-});
+const upstream = strictUpstreams();
 
 function pngSize(bytes: Uint8Array): { width: number; height: number } {
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];

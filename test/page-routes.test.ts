@@ -1,23 +1,14 @@
 import { DomUtils, parseDocument } from 'htmlparser2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
 import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
-import { clock, fakeUpstream, harness, json, UPSTREAM_ENV, type FakeUpstream } from './helpers';
+import { clock, harness, json, strictUpstreams, UPSTREAM_ENV } from './helpers';
 
 // The report page and the index as a client sees them: headers, caching, sharing
 // metadata, live refresh, stale banners, HTML error pages and the abuse limits.
 
 const PAGE = `/jobs/${JOB_ID}`;
-let upstreams: FakeUpstream[] = [];
-function upstream(handler: Parameters<typeof fakeUpstream>[0]) {
-  const u = fakeUpstream(handler);
-  upstreams.push(u);
-  return u;
-}
-afterEach(() => {
-  for (const u of upstreams) expect(u.unexpected).toEqual([]);
-  upstreams = [];
-});
+const upstream = strictUpstreams();
 
 function meta(html: string, key: string): string | undefined {
   const doc = parseDocument(html);

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface RunningWorker {
   url: string;
@@ -29,15 +29,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  timeoutMs?: number;
+  /** Another worker's wrangler.toml (the bench's static worker); default: this project's. */
+  configPath?: string;
+  /** Removed with the state folder on stop (a generated worker's folder). */
+  cleanup?: string;
+}
+
 export async function startWrangler(
   vars: Record<string, string> = {},
-  opts: { timeoutMs?: number } = {},
+  opts: StartOptions = {},
 ): Promise<RunningWorker> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'overmind-edge-'));
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     'dev',
+    ...(opts.configPath ? ['--config', opts.configPath] : []),
     '--port',
     String(port),
     '--ip',
@@ -50,7 +59,7 @@ export async function startWrangler(
   ];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: opts.configPath ? dirname(opts.configPath) : ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -82,6 +91,7 @@ export async function startWrangler(
       });
     }
     rmSync(state, { recursive: true, force: true });
+    if (opts.cleanup) rmSync(opts.cleanup, { recursive: true, force: true });
   };
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
