@@ -93,7 +93,7 @@ export async function startWrangler(
     rmSync(state, { recursive: true, force: true });
     if (opts.cleanup) rmSync(opts.cleanup, { recursive: true, force: true });
   };
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
