@@ -37,10 +37,34 @@ export interface StartOptions {
   cleanup?: string;
 }
 
-export async function startWrangler(
+let starting: Promise<unknown> = Promise.resolve();
+
+/**
+ * Starts run one at a time, and a start that lost a port race is retried: a port found
+ * free can be handed out again before wrangler binds it, and wrangler's own sockets
+ * (inspector, internal services) race the same way when two start at once.
+ */
+export function startWrangler(
   vars: Record<string, string> = {},
   opts: StartOptions = {},
 ): Promise<RunningWorker> {
+  const run = starting.then(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce(vars, opts);
+      } catch (err) {
+        if (attempt >= 3 || !/Address already in use|EADDRINUSE/.test(String(err))) {
+          if (opts.cleanup) rmSync(opts.cleanup, { recursive: true, force: true });
+          throw err;
+        }
+      }
+    }
+  });
+  starting = run.catch(() => undefined);
+  return run;
+}
+
+async function startOnce(vars: Record<string, string>, opts: StartOptions): Promise<RunningWorker> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'overmind-edge-'));
   const args = [
@@ -68,7 +92,7 @@ export async function startWrangler(
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const kill = async () => {
     if (child.exitCode === null && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -91,6 +115,9 @@ export async function startWrangler(
       });
     }
     rmSync(state, { recursive: true, force: true });
+  };
+  const stop = async () => {
+    await kill();
     if (opts.cleanup) rmSync(opts.cleanup, { recursive: true, force: true });
   };
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
@@ -104,6 +131,7 @@ export async function startWrangler(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  await stop();
+  // The generated folder (opts.cleanup) stays for a retry; startWrangler removes it on giving up.
+  await kill();
   throw new Error(`wrangler dev did not start on ${url}:\n${out}`);
 }
