@@ -1,26 +1,20 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { renderErrorPage, renderIndexPage } from '../templates/pages';
-import { renderReportPage } from '../templates/report';
-import { pageCsp } from '../templates/styles';
-import { freshSeconds, strongEtag } from './cache';
-import { demoJobs } from './demo';
+import { renderErrorPage } from '../templates/pages';
 import { readConfig } from './env';
 import { AppError, type ErrorCode } from './errors';
-import { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg, renderMessageBadge } from './images';
-import { cacheStateHeaders, conditional, IMMUTABLE, jobCacheControl } from './http';
-import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from './query';
-import { rendered, renderKey } from './render';
-import type { Job } from './schema';
-import { defaultDeps, isolateState, loadJob, parseId, services, type AppEnv, type Deps } from './services';
+import { pageHeaders, SVG_HEADERS } from './http';
+import { renderMessageBadge } from './images';
+import { apiRoutes } from './routes/api';
+import { imageRoutes } from './routes/images';
+import { pageRoutes } from './routes/pages';
+import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
-// Routes are short: validate, call one function, answer. Errors have one shape and one place.
+// The app: request limits, CORS, the faces' routes (src/routes/, one file per face), and
+// errors in one shape and one place.
 
 const MAX_URL_LENGTH = 2048;
 const MAX_HEADER_BYTES = 16 * 1024;
-
-/** `og.png`, `og.{version}.svg`, `badge.svg`, `badge.{version}.svg`, `badge.json`. */
-const IMAGE_FILE = /^(og|badge)(?:\.([0-9a-f]{12}))?\.(png|svg|json)$/;
 
 export function createApp(overrides: Partial<Deps> = {}) {
   const state = isolateState({ ...defaultDeps, ...overrides });
@@ -66,134 +60,9 @@ export function createApp(overrides: Partial<Deps> = {}) {
     });
   });
 
-  app.get('/', async (c) => {
-    const s = services(c, state);
-    const demo = s.source.kind === 'demo' ? await demoJobs(s.config) : null;
-    const html = renderIndexPage(demo?.jobs ?? null, { origin: s.origin, versions: demo?.versions ?? {} });
-    return c.html(html, 200, {
-      'Cache-Control': 'public, max-age=300',
-      ...(await pageHeaders()),
-    });
-  });
-
-  for (const path of ['/api/jobs/:id', '/api/jobs/:id/']) {
-    app.get(path, async (c) => {
-      const s = services(c, state);
-      const answer = await loadJob(s, parseId(c.req.param('id')));
-      return conditional(c.req.raw, 200, answer.entry.body, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Cache-Control': jobCacheControl(s.config, answer),
-        ETag: answer.entry.etag,
-        ...cacheStateHeaders(answer),
-      });
-    });
-  }
-
-  app.get('/jobs/:id', async (c) => {
-    const s = services(c, state);
-    const id = parseId(c.req.param('id'));
-    const answer = await loadJob(s, id);
-    const { entry } = answer;
-    const stale = answer.staleReason instanceof AppError ? answer.staleReason : null;
-    // Relative times ("2 hours ago") are re-rendered once per freshness period, not per request.
-    const periodMs = freshSeconds(s.config, entry.status) * 1000 || 1000;
-    const period = Math.floor(s.deps.now() / periodMs);
-    const key = renderKey(s, 'report', id, entry.version, {
-      origin: s.origin,
-      stale: stale?.code ?? '',
-      period: String(period),
-    });
-    const page = await rendered(s, key, 'report', () =>
-      renderReportPage(jobOf(entry.body), {
-        origin: s.origin,
-        now: s.deps.now(),
-        version: entry.version,
-        stale: stale ? { reason: stale.detail } : null,
-        refreshSeconds: Math.max(5, s.config.TTL_ACTIVE_SECONDS),
-      }),
-    );
-    return conditional(c.req.raw, 200, page.body, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': jobCacheControl(s.config, answer),
-      ETag: page.etag,
-      ...cacheStateHeaders(answer),
-      ...(await pageHeaders()),
-    });
-  });
-
-  app.get('/jobs/:id/:file', async (c) => {
-    const file = IMAGE_FILE.exec(c.req.param('file'));
-    if (!file) throw new AppError(404, 'not_found', 'Not found.');
-    const [, name, version, ext] = file;
-    if (name === 'badge' && ext === 'png') throw new AppError(404, 'not_found', 'Not found.');
-    if (name === 'og' && ext === 'json') throw new AppError(404, 'not_found', 'Not found.');
-    if (version && ext === 'json') throw new AppError(404, 'not_found', 'Not found.');
-    const s = services(c, state);
-    const id = parseId(c.req.param('id'));
-    const query = c.req.query();
-    const params = name === 'og' ? parseQuery(CardQuery, query) : parseQuery(BadgeQuery, query);
-    const answer = await loadJob(s, id);
-    const { entry } = answer;
-
-    if (version && version !== entry.version) {
-      // An outdated (or not yet known) version points at the current picture, briefly.
-      const search = new URL(c.req.url).search;
-      return new Response(null, {
-        status: 302,
-        headers: {
-          Location: `/jobs/${id}/${name}.${entry.version}.${ext}${search}`,
-          'Cache-Control':
-            answer.staleReason instanceof AppError
-              ? 'no-store'
-              : `public, max-age=${freshSeconds(s.config, entry.status)}`,
-          ...cacheStateHeaders(answer),
-        },
-      });
-    }
-
-    const headers: Record<string, string> = {
-      'Cache-Control': version ? IMMUTABLE : jobCacheControl(s.config, answer),
-      ...cacheStateHeaders(answer),
-    };
-
-    if (ext === 'json') {
-      const b = params as BadgeParams;
-      const doc = badgeEndpoint(jobOf(entry.body), {
-        label: b.label ?? undefined,
-        metric: b.metric,
-        cacheSeconds: freshSeconds(s.config, entry.status),
-      });
-      const body = JSON.stringify(doc);
-      return conditional(c.req.raw, 200, body, {
-        ...headers,
-        'Content-Type': 'application/json; charset=utf-8',
-        ETag: await strongEtag(body),
-      });
-    }
-
-    const kind = `${name}.${ext}`;
-    const key = renderKey(s, kind, id, entry.version, params as Record<string, string>);
-    const image = await rendered(s, key, kind, () => {
-      const job = jobOf(entry.body);
-      if (name === 'og') {
-        const opts = { theme: params.theme };
-        return ext === 'png' ? renderCardPng(job, opts) : renderCardSvg(job, opts);
-      }
-      const b = params as BadgeParams;
-      return renderBadgeSvg(job, {
-        label: b.label ?? undefined,
-        metric: b.metric,
-        style: b.style,
-        theme: b.theme,
-      });
-    });
-    return conditional(c.req.raw, 200, image.body, {
-      ...headers,
-      'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
-      ETag: image.etag,
-      ...(ext === 'svg' ? SVG_HEADERS : {}),
-    });
-  });
+  app.route('/', apiRoutes(state));
+  app.route('/', pageRoutes(state));
+  app.route('/', imageRoutes(state));
 
   app.all('*', (c) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && knownPath(c.req.path)) {
@@ -214,27 +83,11 @@ export function createApp(overrides: Partial<Deps> = {}) {
   return app;
 }
 
-function jobOf(body: Uint8Array): Job {
-  return JSON.parse(new TextDecoder().decode(body)) as Job;
-}
-
-/** An SVG opened on its own must not run anything, whatever it contains. */
-const SVG_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-};
-
-async function pageHeaders(): Promise<Record<string, string>> {
-  return {
-    'Content-Security-Policy': await pageCsp(),
-    'Referrer-Policy': 'strict-origin-when-cross-origin',
-    'X-Frame-Options': 'DENY',
-  };
-}
-
 const KNOWN_PATHS = [
   /^\/$/,
   /^\/healthz$/,
   /^\/api\/jobs\/[^/]+\/?$/,
+  /^\/api\/jobs\/[^/]+\/summary$/,
   /^\/jobs\/[^/]+$/,
   /^\/jobs\/[^/]+\/[^/]+$/,
 ];

@@ -2,6 +2,7 @@ import type { JobAnswer } from './cache';
 import type { Config } from './env';
 import { AppError } from './errors';
 import { freshSeconds } from './cache';
+import { pageCsp } from '../templates/styles';
 
 // HTTP caching semantics shared by every job-derived answer (JSON, HTML, images).
 
@@ -63,4 +64,18 @@ export function conditional(
     return new Response(null, { status: 304, headers: h });
   }
   return new Response(body, { status, headers });
+}
+
+/** An SVG opened on its own must not run anything, whatever it contains. */
+export const SVG_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+};
+
+/** Headers of every HTML page: its CSP, no framing, no referrer beyond the origin. */
+export async function pageHeaders(): Promise<Record<string, string>> {
+  return {
+    'Content-Security-Policy': await pageCsp(),
+    'Referrer-Policy': 'strict-origin-when-cross-origin',
+    'X-Frame-Options': 'DENY',
+  };
 }

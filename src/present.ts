@@ -116,18 +116,14 @@ export function numericDimensions(value: unknown): Record<string, number> | null
   return out;
 }
 
-/** Versioned, immutable image URLs; see README "Embedding" for the form. */
-export function imageUrls(origin: string, id: string, version: string) {
-  const base = `${origin}/jobs/${id}`;
-  return {
-    report: base,
-    ogPng: `${base}/og.${version}.png`,
-    ogSvg: `${base}/og.${version}.svg`,
-    badgeSvg: `${base}/badge.${version}.svg`,
-    badgeJson: `${base}/badge.json`,
-    ogPngLatest: `${base}/og.png`,
-    badgeSvgLatest: `${base}/badge.svg`,
-  };
+/** The kept iteration with the highest score, if any. */
+export function bestKept(iterations: readonly Iteration[]): Iteration | null {
+  let best: Iteration | null = null;
+  for (const it of iterations) {
+    if (it.status !== 'keep' || it.avg_score == null || !Number.isFinite(it.avg_score)) continue;
+    if (!best || it.avg_score > (best.avg_score as number)) best = it;
+  }
+  return best;
 }
 
 /** Best score so far: the job's best_score, else the best finite iteration average (a running job). */

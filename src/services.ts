@@ -3,7 +3,7 @@ import { getJob, type JobAnswer, type JobDeps, type JobEntry } from './cache';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
-import { uuid } from './schema';
+import { uuid, type Job } from './schema';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
 import { upstreamSource, type FetchFn, type JobSource } from './upstream';
 
@@ -55,6 +55,12 @@ export interface Services {
   jobDeps: JobDeps;
   /** Origin for absolute URLs: PUBLIC_ORIGIN, else the request's own (never a forwarded-host header). */
   origin: string;
+  /**
+   * Prefix of every job link this answer prints: '' in public mode, `/s/{token}` under a share
+   * link, so links carry what opened the job. `base` is the same, absolute (origin + pathBase).
+   */
+  pathBase: string;
+  base: string;
 }
 
 export function services(c: Context<AppEnv>, state: IsolateState): Services {
@@ -101,7 +107,19 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     log: deps.log,
   };
   const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
-  return { config, source, store, deps, state, waitUntil, jobDeps, origin };
+  const pathBase = '';
+  return {
+    config,
+    source,
+    store,
+    deps,
+    state,
+    waitUntil,
+    jobDeps,
+    origin,
+    pathBase,
+    base: origin + pathBase,
+  };
 }
 
 /** A route's id parameter, validated and normalised to lowercase (one cache entry per job). */
@@ -113,4 +131,9 @@ export function parseId(raw: string | undefined): string {
 
 export function loadJob(s: Services, id: string): Promise<JobAnswer> {
   return getJob(s.jobDeps, id);
+}
+
+/** A cached entry's body as a job: it was validated and redacted before it was stored. */
+export function jobOf(body: Uint8Array): Job {
+  return JSON.parse(new TextDecoder().decode(body)) as Job;
 }

@@ -1,3 +1,4 @@
+import { jobUrls } from '../src/links';
 import type { Job } from '../src/schema';
 import { JOB_TYPE_LABELS } from '../src/schema';
 import {
@@ -5,7 +6,6 @@ import {
   direction,
   formatDelta,
   formatScore,
-  imageUrls,
   improvementPoints,
   jobTitle,
   progress,
@@ -81,7 +81,7 @@ function JobRow({
 }) {
   const pts = improvementPoints(job);
   const p = progress(job);
-  const badge = version ? imageUrls('', job.id, version).badgeSvg : null;
+  const badge = version ? jobUrls('', job.id, version).badgeSvg : null;
   return (
     <tr>
       <th scope="row" class="name" dir="auto">

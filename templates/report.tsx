@@ -1,3 +1,4 @@
+import { jobUrls } from '../src/links';
 import { raw } from 'hono/html';
 import type { Job } from '../src/schema';
 import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../src/schema';
@@ -6,7 +7,6 @@ import {
   formatDelta,
   formatPercent,
   formatScore,
-  imageUrls,
   improvementPoints,
   jobTitle,
   progress,
@@ -27,7 +27,7 @@ export interface PageContext {
   origin: string;
   /** ms epoch, for relative times. */
   now: number;
-  /** Image version for imageUrls(). */
+  /** Image version for jobUrls(). */
   version: string;
   /** Non-null: the page is built from a stale copy because the upstream failed. */
   stale: { reason: string } | null;
@@ -142,7 +142,7 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
   const iterations = sortedIterations(job);
   const title = jobTitle(job);
   const description = describeJob(job);
-  const urls = imageUrls(ctx.origin, job.id, ctx.version);
+  const urls = jobUrls(ctx.origin, job.id, ctx.version);
   const active = !isTerminal(job.status);
 
   const hasDims = iterations.some((it) => it.dimension_scores != null);

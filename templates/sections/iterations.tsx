@@ -1,6 +1,13 @@
 import type { Iteration, Job } from '../../src/schema';
 import { ITERATION_STATUS_LABELS, isTerminal } from '../../src/schema';
-import { direction, formatDelta, formatScore, humanizeDimension, numericDimensions } from '../../src/present';
+import {
+  bestKept,
+  direction,
+  formatDelta,
+  formatScore,
+  humanizeDimension,
+  numericDimensions,
+} from '../../src/present';
 import { ScoreChart } from '../chart';
 import { Empty, Section, TableWrap, compactJson, formatSigned } from './common';
 
@@ -14,16 +21,6 @@ const MAX_DIMENSIONS = 40;
 
 function orderLabel(it: Iteration): string {
   return it.order != null ? String(it.order) : '—';
-}
-
-/** The kept iteration with the highest score, if any. */
-export function bestKept(iterations: Iteration[]): Iteration | null {
-  let best: Iteration | null = null;
-  for (const it of iterations) {
-    if (it.status !== 'keep' || it.avg_score == null || !Number.isFinite(it.avg_score)) continue;
-    if (!best || it.avg_score > (best.avg_score as number)) best = it;
-  }
-  return best;
 }
 
 export function ChartSection({ job, iterations }: { job: Job; iterations: Iteration[] }) {

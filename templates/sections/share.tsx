@@ -1,5 +1,6 @@
 import type { Job } from '../../src/schema';
-import { SERVICE_NAME, imageUrls, jobTitle } from '../../src/present';
+import { jobUrls } from '../../src/links';
+import { SERVICE_NAME, jobTitle } from '../../src/present';
 import { Section } from './common';
 
 // Copy-ready snippets for the badge and the card. The snippets are pasted into
@@ -41,7 +42,7 @@ export interface ShareSnippets {
 }
 
 export function shareSnippets(job: Job, origin: string, version: string): ShareSnippets {
-  const u = imageUrls(origin, job.id, version);
+  const u = jobUrls(origin, job.id, version);
   const alt = altText(job);
   const mdAlt = escapeMarkdownAlt(alt);
   const hAlt = escapeHtmlText(alt);
@@ -72,10 +73,10 @@ function Snippet({ label, text }: { label: string; text: string }) {
 
 export function ShareSection({ job, origin, version }: { job: Job; origin: string; version: string }) {
   const s = shareSnippets(job, origin, version);
-  const abs = imageUrls(origin, job.id, version);
+  const abs = jobUrls(origin, job.id, version);
   // Previews load from this origin by path, which the CSP's img-src 'self' allows
   // whatever host name the page was reached by.
-  const rel = imageUrls('', job.id, version);
+  const rel = jobUrls('', job.id, version);
   return (
     <Section
       id="share"

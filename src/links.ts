@@ -1,0 +1,24 @@
+// The one place that knows each URL form of a job (README "URL forms"). Every link a page,
+// card, summary or comment prints is built here, under `base`: the public origin, or the origin
+// followed by a share link's `/s/{token}` prefix, so links carry whatever opened the job.
+
+/** Every URL of one job. Images are versioned (immutable) unless named `…Latest`. */
+export function jobUrls(base: string, id: string, version: string) {
+  const page = `${base}/jobs/${id}`;
+  const api = `${base}/api/jobs/${id}`;
+  return {
+    report: page,
+    json: `${api}/`,
+    summary: `${api}/summary`,
+    events: `${api}/events`,
+    comment: `${page}/comment.md`,
+    ogPng: `${page}/og.${version}.png`,
+    ogSvg: `${page}/og.${version}.svg`,
+    badgeSvg: `${page}/badge.${version}.svg`,
+    badgeJson: `${page}/badge.json`,
+    ogPngLatest: `${page}/og.png`,
+    badgeSvgLatest: `${page}/badge.svg`,
+  };
+}
+
+export type JobUrls = ReturnType<typeof jobUrls>;

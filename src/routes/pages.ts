@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { renderIndexPage } from '../../templates/pages';
+import { renderReportPage } from '../../templates/report';
+import { freshSeconds } from '../cache';
+import { demoJobs } from '../demo';
+import { AppError } from '../errors';
+import { cacheStateHeaders, conditional, jobCacheControl, pageHeaders } from '../http';
+import { rendered, renderKey } from '../render';
+import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
+
+// The HTML faces: the index and the report page.
+
+export function pageRoutes(state: IsolateState) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/', async (c) => {
+    const s = services(c, state);
+    const demo = s.source.kind === 'demo' ? await demoJobs(s.config) : null;
+    const html = renderIndexPage(demo?.jobs ?? null, { origin: s.origin, versions: demo?.versions ?? {} });
+    return c.html(html, 200, {
+      'Cache-Control': 'public, max-age=300',
+      ...(await pageHeaders()),
+    });
+  });
+
+  app.get('/jobs/:id', async (c) => {
+    const s = services(c, state);
+    const id = parseId(c.req.param('id'));
+    const answer = await loadJob(s, id);
+    const { entry } = answer;
+    const stale = answer.staleReason instanceof AppError ? answer.staleReason : null;
+    // Relative times ("2 hours ago") are re-rendered once per freshness period, not per request.
+    const periodMs = freshSeconds(s.config, entry.status) * 1000 || 1000;
+    const period = Math.floor(s.deps.now() / periodMs);
+    const key = renderKey(s, 'report', id, entry.version, {
+      origin: s.origin,
+      stale: stale?.code ?? '',
+      period: String(period),
+    });
+    const page = await rendered(s, key, 'report', () =>
+      renderReportPage(jobOf(entry.body), {
+        origin: s.origin,
+        now: s.deps.now(),
+        version: entry.version,
+        stale: stale ? { reason: stale.detail } : null,
+        refreshSeconds: Math.max(5, s.config.TTL_ACTIVE_SECONDS),
+      }),
+    );
+    return conditional(c.req.raw, 200, page.body, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': jobCacheControl(s.config, answer),
+      ETag: page.etag,
+      ...cacheStateHeaders(answer),
+      ...(await pageHeaders()),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { jobUrls } from './links';
+import { bestKept, headline, jobTitle } from './present';
+import { JOB_STATUSES, JOB_TYPES, type Job } from './schema';
+
+// The summary: a job's headline in under 2 KB, for dashboards, bots, the live events and
+// the GitHub Action (../shared/design.md). Its numbers come from present.headline(), the
+// same function the page and the card use, so the three never disagree.
+
+/** Longest title and iteration name kept, so any job's summary stays under its bound. */
+const MAX_TITLE = 200;
+const MAX_NAME = 64;
+export const SUMMARY_MAX_BYTES = 2048;
+
+const score = z.number().nullable();
+
+export const SummarySchema = z
+  .object({
+    id: z.string().describe('The job id (UUID, lower case).'),
+    status: z.enum(JOB_STATUSES).nullable(),
+    job_type: z.enum(JOB_TYPES).nullable(),
+    title: z.string().describe('The title the page and the card show (prompt_slug, else type and short id).'),
+    baseline_score: score,
+    best_score: score.describe(
+      'For an active job, the best kept so far: the same headline the page and card use.',
+    ),
+    improvement: score.describe('best_score − baseline_score, in points.'),
+    improvement_percent: score.describe('improvement relative to the baseline, in percent.'),
+    iterations: z.object({
+      done: z.number().int(),
+      total: z.number().int().nullable(),
+      kept: z.number().int(),
+    }),
+    best_iteration: z.object({ name: z.string(), score: z.number() }).nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    version: z.string().describe('The 12-hex content version used in immutable image URLs.'),
+    links: z.object({
+      report: z.string(),
+      json: z.string(),
+      card: z.string(),
+      badge: z.string(),
+      comment: z.string(),
+    }),
+  })
+  .describe('A job in under 2 KB.');
+
+export type Summary = z.infer<typeof SummarySchema>;
+
+function clip(s: string, max: number): string {
+  const chars = Array.from(s);
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+const finite = (n: number | null | undefined): number | null => (n != null && Number.isFinite(n) ? n : null);
+
+/** `base` is the origin, or a share link's prefix under it (see links.ts). */
+export function summarize(job: Job, version: string, base: string): Summary {
+  const h = headline(job);
+  const best = bestKept(job.iterations);
+  const urls = jobUrls(base, job.id, version);
+  const total = job.num_iterations != null && job.num_iterations > 0 ? job.num_iterations : null;
+  return {
+    id: job.id.toLowerCase(),
+    status: job.status ?? null,
+    job_type: job.job_type ?? null,
+    title: clip(jobTitle(job), MAX_TITLE),
+    baseline_score: finite(job.baseline_score),
+    best_score: finite(h.best),
+    improvement: finite(h.points),
+    improvement_percent: finite(h.percent),
+    iterations: {
+      done: job.iterations.length,
+      total,
+      kept: job.iterations.filter((it) => it.status === 'keep').length,
+    },
+    best_iteration:
+      best && best.avg_score != null
+        ? { name: clip(best.iteration_name, MAX_NAME), score: best.avg_score }
+        : null,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+    version,
+    links: {
+      report: urls.report,
+      json: urls.json,
+      card: urls.ogPng,
+      badge: urls.badgeSvg,
+      comment: urls.comment,
+    },
+  };
+}
