@@ -75,7 +75,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
   const store = tieredStore(state.memory, state.cache, (what, err) =>
     deps.log({ event: 'cache_error', what, error: String(err) }),
   );
-  const source = isDemoMode(config) ? demoSource() : upstreamSource(config, deps.fetch);
+  const source = isDemoMode(config) ? demoSource(deps.now) : upstreamSource(config, deps.fetch);
   const waitUntil = (p: Promise<unknown>) => {
     const guarded = p.catch((err: unknown) => deps.log({ event: 'background_error', error: String(err) }));
     try {

@@ -1,8 +1,8 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { DEMO_JOBS } from '../src/demo-data';
+import { DEMO_JOBS, DEMO_LIVE } from '../src/demo-data';
 import { JobSchema } from '../src/schema';
-import { harness } from './helpers';
+import { clock, harness } from './helpers';
 
 const ids = DEMO_JOBS.map((j) => (j as { id: string }).id);
 
@@ -41,5 +41,28 @@ describe('demo mode (wrangler.toml as shipped)', () => {
   it('never calls out: a fetch that throws would turn answers into 502s', async () => {
     const h = harness({ env: { UPSTREAM_URL: '' } });
     for (const id of ids) expect((await h.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+  });
+
+  it('advances the running job with the clock it is given, one version per step', async () => {
+    const cycle = DEMO_LIVE.cycleSeconds * 1000;
+    const c = clock(Math.floor(Date.parse('2026-11-30T12:00:00Z') / cycle) * cycle + 1000);
+    const h = harness({ env: { UPSTREAM_URL: '' }, clock: c });
+    const read = async () => {
+      const res = await h.fetch(`/api/jobs/${DEMO_LIVE.id}/`);
+      expect(res.status).toBe(200);
+      const job = JobSchema.parse(await res.json());
+      return { n: job.iterations.length, etag: res.headers.get('ETag'), cache: res.headers.get('X-Cache') };
+    };
+    const first = await read();
+    expect(first).toMatchObject({ n: 1, cache: 'MISS' });
+    expect((await read()).cache).toBe('HIT');
+    // Past freshness and past the stale-while-revalidate window: the next read asks the source again.
+    c.advance(DEMO_LIVE.stepSeconds + 61);
+    const later = await read();
+    expect(later.n).toBeGreaterThan(first.n);
+    expect(later.etag).not.toBe(first.etag);
+    // The same instant gives the same bytes, whichever isolate asks.
+    const other = harness({ env: { UPSTREAM_URL: '' }, clock: c });
+    expect((await other.fetch(`/api/jobs/${DEMO_LIVE.id}/`)).headers.get('ETag')).toBe(later.etag);
   });
 });

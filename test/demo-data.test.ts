@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_JOB_IDS, DEMO_JOBS } from '../src/demo-data';
+import { DEMO_JOB_IDS, DEMO_JOBS, DEMO_LIVE, demoLiveJob, demoLivePhase } from '../src/demo-data';
 import { IterationSchema, JOB_STATUSES, JOB_TYPES, JobSchema, type Job } from '../src/schema';
 
 // The demo set stands in for the upstream, so it is held to what the upstream's reference and
@@ -350,5 +350,66 @@ describe('demo data', () => {
     expect(() => {
       (first as { status: string }).status = 'failed';
     }).toThrow();
+  });
+
+  describe('the live running job', () => {
+    const T0 = Date.parse('2026-11-30T12:00:00Z');
+    const cycle = DEMO_LIVE.cycleSeconds * 1000;
+    const step = DEMO_LIVE.stepSeconds * 1000;
+    // A cycle boundary, so that phases below are exact.
+    const start = Math.floor(T0 / cycle) * cycle;
+    const at = (ms: number): Job => JobSchema.parse(demoLiveJob(ms));
+
+    it('is the same bytes for the same instant, and frozen', () => {
+      expect(JSON.stringify(demoLiveJob(start + 12_345))).toBe(JSON.stringify(demoLiveJob(start + 12_345)));
+      expect(Object.isFrozen(demoLiveJob(start))).toBe(true);
+    });
+
+    it('shows one more iteration each step, then starts the cycle again', () => {
+      const counts = Array.from(
+        { length: DEMO_LIVE.maxIterations + 1 },
+        (_, k) => at(start + k * step).iterations.length,
+      );
+      expect(counts).toEqual([...Array.from({ length: DEMO_LIVE.maxIterations }, (_, k) => k + 1), 1]);
+      // Within a step nothing changes.
+      expect(JSON.stringify(demoLiveJob(start + step))).toBe(
+        JSON.stringify(demoLiveJob(start + 2 * step - 1)),
+      );
+      expect(demoLivePhase(start + cycle)).toEqual({ cycleStart: start + cycle, shown: 1 });
+    });
+
+    it('stays a valid running job at every step: part-way, ordered in time, keep when it beats the best', () => {
+      for (let k = 0; k < DEMO_LIVE.maxIterations; k++) {
+        const now = start + k * step + step / 2;
+        const job = at(now);
+        expect(job.id).toBe(DEMO_LIVE.id);
+        expect(job.status).toBe('running');
+        expect(job.iterations.length).toBeLessThan(job.num_iterations!);
+        expect(job.best_score).toBeNull();
+        expect(job.improvement).toBeNull();
+        expect(Date.parse(job.updated_at)).toBeLessThanOrEqual(now);
+        let previous = Date.parse(job.created_at);
+        let best = job.baseline_score!;
+        for (const it of job.iterations) {
+          const t = Date.parse(it.created_at);
+          expect(t).toBeGreaterThan(previous);
+          expect(t).toBeLessThanOrEqual(Date.parse(job.updated_at));
+          previous = t;
+          expect(it.status, it.iteration_name).toBe(it.avg_score! > best ? 'keep' : 'discard');
+          if (it.status === 'keep') best = it.avg_score!;
+        }
+      }
+    });
+
+    it('finds a new best score within the cycle, and the static set holds its snapshot part-way', () => {
+      const best = (j: Job) =>
+        Math.max(...j.iterations.filter((i) => i.status === 'keep').map((i) => i.avg_score!));
+      expect(best(at(start + cycle - 1))).toBeGreaterThan(best(at(start)));
+      const snapshot = jobs.find((j) => j.id === DEMO_LIVE.id)!;
+      const live = at(start + (snapshot.iterations.length - 1) * step);
+      expect(live.iterations.map((i) => [i.id, i.avg_score, i.status, i.agent_code])).toEqual(
+        snapshot.iterations.map((i) => [i.id, i.avg_score, i.status, i.agent_code]),
+      );
+    });
   });
 });

@@ -15,7 +15,7 @@ export function pageRoutes(state: IsolateState) {
 
   app.get('/', async (c) => {
     const s = services(c, state);
-    const demo = s.source.kind === 'demo' ? await demoJobs(s.config) : null;
+    const demo = s.source.kind === 'demo' ? await demoJobs(s.config, s.deps.now()) : null;
     const html = renderIndexPage(demo?.jobs ?? null, { origin: s.origin, versions: demo?.versions ?? {} });
     return c.html(html, 200, {
       'Cache-Control': 'public, max-age=300',
