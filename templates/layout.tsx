@@ -17,8 +17,6 @@ export interface LayoutProps {
   description: string;
   canonical?: string | undefined;
   og?: OpenGraph | undefined;
-  /** Seconds for <meta http-equiv="refresh">; omitted or 0 means no refresh. */
-  refreshSeconds?: number | undefined;
   noindex?: boolean | undefined;
   /** Shown after the brand in the top bar. */
   crumb?: Child;
@@ -46,9 +44,6 @@ export function Layout(props: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {props.refreshSeconds && props.refreshSeconds > 0 ? (
-          <meta http-equiv="refresh" content={String(Math.round(props.refreshSeconds))} />
-        ) : null}
         <title>{props.title}</title>
         <meta name="description" content={props.description} />
         <meta name="color-scheme" content="light dark" />

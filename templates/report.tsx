@@ -1,4 +1,4 @@
-import { jobUrls } from '../src/links';
+import { jobUrls, type JobUrls } from '../src/links';
 import { raw } from 'hono/html';
 import type { Job } from '../src/schema';
 import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../src/schema';
@@ -7,6 +7,7 @@ import {
   formatDelta,
   formatPercent,
   formatScore,
+  headline,
   improvementPoints,
   jobTitle,
   progress,
@@ -15,12 +16,13 @@ import {
 } from '../src/present';
 import { renderMarkdown } from '../src/markdown';
 import { Layout, renderDocument, truncateText } from './layout';
-import { JsonBlock, Section, plural } from './sections/common';
+import { JsonBlock, Section, formatUtc, plural } from './sections/common';
 import { JobHeader, ScoreSummary } from './sections/header';
 import { ChartSection, DimensionsSection, IterationsSection } from './sections/iterations';
 import { ChangesSection } from './sections/changes';
 import { BacktestSection } from './sections/backtest';
 import { ShareSection } from './sections/share';
+import { LIVE_SCRIPT } from './live';
 
 export interface PageContext {
   /** e.g. "https://edge.example", no trailing slash; for absolute URLs. */
@@ -31,8 +33,6 @@ export interface PageContext {
   version: string;
   /** Non-null: the page is built from a stale copy because the upstream failed. */
   stale: { reason: string } | null;
-  /** For <meta http-equiv="refresh"> on active jobs, e.g. 10. */
-  refreshSeconds: number;
 }
 
 /** One sentence for <meta name="description"> and og:description. */
@@ -55,8 +55,45 @@ export function describeJob(job: Job): string {
   return truncateText(parts.join(' · '), 300);
 }
 
-function Banners({ job, ctx }: { job: Job; ctx: PageContext }) {
-  const live = !isTerminal(job.status) && ctx.refreshSeconds > 0;
+/**
+ * What a pending or running job's page says about its freshness. Without JavaScript it is
+ * a plain sentence and a link to the page itself; templates/live.ts takes it over (the ids
+ * and data attributes are its inputs) and keeps the page current from the job's events.
+ */
+function LiveBanner({ job, ctx, urls }: { job: Job; ctx: PageContext; urls: JobUrls }) {
+  const best = headline(job).best;
+  const asOf = new Date(ctx.now).toISOString();
+  const state = job.status === 'pending' ? 'pending' : job.status === 'running' ? 'running' : 'not finished';
+  return (
+    <>
+      <div
+        class="banner banner-live"
+        id="live"
+        data-job={job.id}
+        data-events={urls.events}
+        data-json={urls.json}
+        data-version={ctx.version}
+        data-best={best != null ? String(best) : undefined}
+      >
+        <span class="dot" aria-hidden="true"></span>
+        <div>
+          <strong id="live-label">{job.status === 'pending' ? 'Pending.' : 'Running.'}</strong>{' '}
+          <span id="live-state">
+            This job is still {state}; this page shows it as of <time datetime={asOf}>{formatUtc(asOf)}</time>
+            .
+          </span>{' '}
+          <a id="live-refresh" href={urls.report}>
+            Refresh to see newer data
+          </a>
+        </div>
+      </div>
+      <p id="live-announce" class="sr-only" aria-live="polite"></p>
+    </>
+  );
+}
+
+function Banners({ job, ctx, urls }: { job: Job; ctx: PageContext; urls: JobUrls }) {
+  const live = !isTerminal(job.status);
   return (
     <>
       {ctx.stale ? (
@@ -68,15 +105,7 @@ function Banners({ job, ctx }: { job: Job; ctx: PageContext }) {
           </div>
         </div>
       ) : null}
-      {live ? (
-        <div class="banner banner-live">
-          <span class="dot" aria-hidden="true"></span>
-          <div>
-            <strong>Live.</strong> This job is still {job.status === 'pending' ? 'pending' : 'running'}; the
-            page refreshes every {ctx.refreshSeconds} s until it finishes.
-          </div>
-        </div>
-      ) : null}
+      {live ? <LiveBanner job={job} ctx={ctx} urls={urls} /> : null}
       {job.status === 'failed' ? (
         <div class="banner banner-fail">
           <span class="dot" aria-hidden="true"></span>
@@ -174,10 +203,9 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
         image: urls.ogPng,
         imageAlt: `Score card for ${truncateText(title, 80)}: ${description}`,
       }}
-      refreshSeconds={active && ctx.refreshSeconds > 0 ? ctx.refreshSeconds : undefined}
       crumb={<>Reports</>}
     >
-      <Banners job={job} ctx={ctx} />
+      <Banners job={job} ctx={ctx} urls={urls} />
       <JobHeader job={job} now={ctx.now} />
       <Toc entries={toc} />
       <ScoreSummary job={job} />
@@ -189,6 +217,8 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
       <ReportSection markdown={job.report_markdown} />
       <ResultSection value={job.result} />
       <ShareSection job={job} origin={ctx.origin} version={ctx.version} />
+      {/* The second raw() of the page: a constant of ours (templates/live.ts), allowed by its CSP hash. */}
+      {active ? <script>{raw(LIVE_SCRIPT)}</script> : null}
     </Layout>
   );
 }

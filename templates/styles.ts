@@ -81,6 +81,9 @@ footer.site { border-top: 1px solid var(--border-muted); color: var(--fg-muted);
 .banner-fail .dot { color: var(--down); }
 @keyframes pulse { 50% { opacity: 0.3; } }
 @media (prefers-reduced-motion: reduce) { .banner-live .dot { animation: none; } }
+.banner-live.is-paused .dot { animation: none; opacity: 0.5; }
+.live-toggle { margin-left: 10px; font: inherit; font-size: 13px; line-height: 1.4; padding: 1px 10px; border: 1px solid var(--border); border-radius: 6px; background: var(--bg); color: var(--fg); cursor: pointer; }
+.live-toggle:hover { border-color: var(--fg-muted); }
 
 .job-head { margin-bottom: 28px; }
 .eyebrow { color: var(--fg-muted); font-size: 13px; font-weight: 500; display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; margin-bottom: 8px; }
@@ -300,16 +303,34 @@ export function styleHash(): Promise<string> {
   return hashPromise;
 }
 
+/** What a live page (templates/live.ts) adds to the policy. */
+export interface LivePolicy {
+  /** The live script's hash source, e.g. 'sha256-…'. */
+  scriptHash: string;
+  /** Origins the script may fetch and subscribe to: the page's own, and that of its links if another. */
+  connect: readonly string[];
+}
+
 /**
- * The Content-Security-Policy of every HTML page. The pages have no script at all,
- * one hashed <style>, images only from this origin (badge/card previews) and data:
- * (favicon, inline images from the report), and no forms, frames or plugins.
+ * The Content-Security-Policy of every HTML page. Pages have no script, one hashed <style>,
+ * images only from this origin (badge/card previews) and data: (favicon, inline images from
+ * the report), and no forms, frames or plugins. The page of an active job adds its one
+ * script by hash, the connections it makes, and Trusted Types with no policy at all, so
+ * even that script could not write markup (innerHTML and every other HTML sink throw).
  */
-export async function pageCsp(): Promise<string> {
+export async function pageCsp(live?: LivePolicy): Promise<string> {
   return [
     "default-src 'none'",
     `style-src ${await styleHash()}`,
     "img-src 'self' data:",
+    ...(live
+      ? [
+          `script-src ${live.scriptHash}`,
+          `connect-src ${["'self'", ...live.connect].join(' ')}`,
+          "require-trusted-types-for 'script'",
+          "trusted-types 'none'",
+        ]
+      : []),
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

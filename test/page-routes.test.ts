@@ -5,7 +5,7 @@ import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
 import { clock, harness, json, strictUpstreams, UPSTREAM_ENV } from './helpers';
 
 // The report page and the index as a client sees them: headers, caching, sharing
-// metadata, live refresh, stale banners, HTML error pages and the abuse limits.
+// metadata, live pages, stale banners, HTML error pages and the abuse limits.
 
 const PAGE = `/jobs/${JOB_ID}`;
 const upstream = strictUpstreams();
@@ -108,13 +108,18 @@ describe('GET /jobs/{id}', () => {
     expect(meta(other, 'og:url')).toBe(`https://b.example${PAGE}`);
   });
 
-  it('active jobs refresh themselves without JavaScript; finished ones do not', async () => {
+  it('no page refreshes itself: the page of an active job has its live script, a finished one none', async () => {
+    // The live page in detail: test/live-page.test.ts.
     const running = upstream(() => json(upstreamJob({ status: 'running' })));
-    const live = await (await harness({ upstream: running }).fetch(PAGE)).text();
-    expect(live).toMatch(/<meta http-equiv="refresh" content="10"\/>/);
+    const live = await harness({ upstream: running }).fetch(PAGE);
+    const liveHtml = await live.text();
+    expect(liveHtml).not.toContain('http-equiv');
+    expect(liveHtml.match(/<script/g)).toHaveLength(1);
+    expect(live.headers.get('Content-Security-Policy')).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+';/);
     const done = upstream(() => json(upstreamJob()));
     const finished = await (await harness({ upstream: done }).fetch(PAGE)).text();
-    expect(finished).not.toContain('http-equiv="refresh"');
+    expect(finished).not.toContain('http-equiv');
+    expect(finished).not.toMatch(/<script/i);
   });
 
   it('shows a banner when a stale copy stands in for a failing upstream', async () => {

@@ -1,8 +1,10 @@
+import { DomUtils } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { renderReportPage, describeJob, type PageContext } from '../templates/report';
 import { renderErrorPage, renderIndexPage } from '../templates/pages';
 import { STYLESHEET, pageCsp, styleHash } from '../templates/styles';
 import { niceTicks } from '../templates/chart';
+import { LIVE_SCRIPT } from '../templates/live';
 import { cellClass, type Column } from '../templates/sections/iterations';
 import { classifyBacktest } from '../templates/sections/backtest';
 import { escapeMarkdownAlt, shareSnippets } from '../templates/sections/share';
@@ -10,7 +12,7 @@ import { formatDuration, formatUtc, relativeTime } from '../templates/sections/c
 import { DIFF_LIMITS, keptCodeChanges } from '../src/diff';
 import { renderMarkdown, renderMarkdownUncached } from '../src/markdown';
 import { sortedIterations } from '../src/present';
-import type { Job } from '../src/schema';
+import { isTerminal, type Job } from '../src/schema';
 import {
   CTX,
   NOW,
@@ -85,11 +87,19 @@ describe('document', () => {
   });
 
   for (const [name, j] of Object.entries(FIX)) {
-    it(`renders fixture "${name}" without scripts, inline styles or stray values`, () => {
+    it(`renders fixture "${name}" with no script but the live one, no inline styles or stray values`, () => {
       const html = renderReportPage(j, CTX);
       const doc = parse(html);
       const els = elements(doc);
-      expect(byTag(doc, 'script')).toHaveLength(0);
+      const scripts = byTag(doc, 'script');
+      // Only an active job's page has a script: the constant live one, inline and attribute-free.
+      expect(scripts).toHaveLength(isTerminal(j.status) ? 0 : 1);
+      for (const sc of scripts) {
+        expect(text(sc)).toBe(LIVE_SCRIPT);
+        expect(sc.attribs).toEqual({});
+        // What follows is about the visible page.
+        DomUtils.removeElement(sc);
+      }
       for (const e of els) {
         expect(e.attribs.style, `${e.name} has a style attribute`).toBeUndefined();
         for (const a of Object.keys(e.attribs)) expect(a.startsWith('on'), `${e.name}[${a}]`).toBe(false);
@@ -765,20 +775,20 @@ describe('report and result', () => {
 });
 
 describe('live jobs and stale copies', () => {
-  function refresh(doc: Doc): string | undefined {
-    return byTag(doc, 'meta').find((m) => m.attribs['http-equiv'] === 'refresh')?.attribs.content;
-  }
-
-  it('refreshes pending, running and status-less jobs, and stops once terminal', () => {
-    expect(refresh(page(FIX.running!))).toBe('10');
-    expect(refresh(page(FIX.pending!))).toBe('10');
-    expect(refresh(page(job({ status: null })))).toBe('10');
-    for (const s of ['completed', 'failed', 'cancelled'] as const) {
-      expect(refresh(page(job({ status: s })))).toBeUndefined();
-      expect(byClass(page(job({ status: s })), 'banner-live')).toHaveLength(0);
+  it('never refreshes itself; pending, running and status-less jobs say they are live, terminal ones do not', () => {
+    // The live behaviour itself (script, hooks, CSP) is in test/live-page.test.ts.
+    for (const j of [FIX.running!, FIX.pending!, job({ status: null })]) {
+      const doc = page(j);
+      expect(byTag(doc, 'meta').filter((m) => m.attribs['http-equiv'] !== undefined)).toEqual([]);
+      expect(byClass(doc, 'banner-live')).toHaveLength(1);
     }
-    expect(refresh(page(FIX.running!, { refreshSeconds: 0 }))).toBeUndefined();
-    expect(flat(byClass(page(FIX.running!), 'banner-live')[0]!)).toContain('refreshes every 10 s');
+    expect(flat(byClass(page(FIX.running!), 'banner-live')[0]!)).toMatch(
+      /still running; this page shows it as of/,
+    );
+    for (const s of ['completed', 'failed', 'cancelled'] as const) {
+      expect(byClass(page(job({ status: s })), 'banner-live')).toHaveLength(0);
+      expect(byTag(page(job({ status: s })), 'script')).toHaveLength(0);
+    }
   });
 
   it('says when a stale copy is shown, and why', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderReportPage } from '../templates/report';
 import { renderErrorPage, renderIndexPage } from '../templates/pages';
 import { STYLESHEET } from '../templates/styles';
+import { LIVE_SCRIPT } from '../templates/live';
 import { renderMarkdown, sanitizeFragment } from '../src/markdown';
 import type { Iteration, Job } from '../src/schema';
 import { XSS_CORPUS } from './fixtures/xss-corpus';
@@ -162,11 +163,20 @@ const TEMPLATE_ATTRS = new Set([
   'aria-label',
   'aria-labelledby',
   'aria-hidden',
+  'aria-live',
+  // The live page's hooks (templates/live.ts).
+  'data-job',
+  'data-events',
+  'data-json',
+  'data-version',
+  'data-best',
+  'data-live',
+  'data-live-fact',
 ]);
 
 /** The only ids on a page: fixed section and chart ids, never taken from data. */
 const KNOWN_ID =
-  /^(?:main|summary|chart|iterations|dimensions|changes|backtest|report|result|share|jobs|urls)(?:-h)?$|^chart-(?:title|desc)-(?:wide|narrow)$/;
+  /^(?:main|summary|chart|iterations|dimensions|changes|backtest|report|result|share|jobs|urls)(?:-h)?$|^chart-(?:title|desc)-(?:wide|narrow)$|^live(?:-label|-state|-refresh|-announce)?$/;
 
 const SAFE_DATA_IMAGE = /^data:image\/(?:png|gif|jpeg|webp);base64,/i;
 const URL_ATTRS = [
@@ -219,8 +229,13 @@ function checkUrl(e: El, attr: string, value: string, problems: string[]): void 
 }
 
 /** Everything wrong with a complete page, as readable strings (empty = safe). */
-function pageProblems(html: string, opts: { refresh?: boolean } = {}): string[] {
+function pageProblems(page: string, opts: { live?: boolean } = {}): string[] {
   const problems: string[] = [];
+  // An active job's page carries exactly one script, the constant live one; nothing else may run.
+  const liveTag = `<script>${LIVE_SCRIPT}</script>`;
+  const lives = page.split(liveTag).length - 1;
+  if (lives !== (opts.live ? 1 : 0)) problems.push(`${lives} live scripts`);
+  const html = page.replace(liveTag, '');
   // Parser-independent: every "<" followed by a tag name in the raw text opens or closes a known element.
   for (const m of html.matchAll(/<\/?([a-zA-Z][^\s/>]*)/g)) {
     const name = m[1]!.toLowerCase();
@@ -248,11 +263,7 @@ function pageProblems(html: string, opts: { refresh?: boolean } = {}): string[] 
       for (let p = e.parent; p; p = p.parent) if (p === head) inHead = true;
       if (!inHead) problems.push('meta outside head');
       const equiv = e.attribs['http-equiv'];
-      if (equiv !== undefined) {
-        if (equiv !== 'refresh' || !opts.refresh) problems.push(`meta http-equiv=${equiv}`);
-        else if (!/^\d+$/.test(e.attribs.content ?? ''))
-          problems.push(`meta refresh content ${e.attribs.content}`);
-      }
+      if (equiv !== undefined) problems.push(`meta http-equiv=${equiv}`);
     }
     if (e.name === 'link' && !['canonical', 'icon'].includes(e.attribs.rel ?? ''))
       problems.push(`link rel=${e.attribs.rel}`);
@@ -338,8 +349,8 @@ function poisoned(p: string): Job {
 describe('the checks themselves', () => {
   it('accept every clean fixture page', () => {
     for (const [name, j] of Object.entries(fixtures())) {
-      const refresh = j.status !== 'completed' && j.status !== 'failed' && j.status !== 'cancelled';
-      expect(pageProblems(renderReportPage(j, CTX), { refresh }), name).toEqual([]);
+      const live = j.status !== 'completed' && j.status !== 'failed' && j.status !== 'cancelled';
+      expect(pageProblems(renderReportPage(j, CTX), { live }), name).toEqual([]);
     }
   });
 
@@ -354,6 +365,15 @@ describe('the checks themselves', () => {
     expect(pageProblems(inject('<div id="x">x</div>'))).not.toEqual([]);
     expect(pageProblems(inject('<iframe></iframe>'))).not.toEqual([]);
     expect(pageProblems(inject('<meta http-equiv="refresh" content="0;url=x">'))).not.toEqual([]);
+    // The live script is allowed once, as it is, on a live page only.
+    const live = renderReportPage(job({ status: 'running' }), CTX);
+    expect(pageProblems(live, { live: true })).toEqual([]);
+    expect(pageProblems(live)).not.toEqual([]);
+    expect(pageProblems(inject(`<script>${LIVE_SCRIPT}</script>`))).not.toEqual([]);
+    expect(pageProblems(live.replace('<script>', '<script src="/x.js">'), { live: true })).not.toEqual([]);
+    expect(pageProblems(live.replace(LIVE_SCRIPT, `${LIVE_SCRIPT};alert(1)`), { live: true })).not.toEqual(
+      [],
+    );
   });
 
   it('has at least 60 payloads', () => {
@@ -367,7 +387,7 @@ describe.each(XSS_CORPUS.map((p, i) => [i, p] as const))('payload %i', (_i, p) =
     for (const status of ['completed', 'running'] as const) {
       const j = { ...poisoned(p), status };
       const html = renderReportPage(j, { ...CTX, stale: { reason: p } });
-      expect(pageProblems(html, { refresh: status === 'running' })).toEqual([]);
+      expect(pageProblems(html, { live: status === 'running' })).toEqual([]);
       const doc: Doc = parse(html);
       // Escaped, not mangled: the title reads exactly as given (jobTitle trims it).
       if (p.trim() !== '') expect(text(byTag(doc, 'h1')[0]!)).toBe(p.trim());

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { renderIndexPage } from '../../templates/pages';
 import { renderReportPage } from '../../templates/report';
+import { liveScriptHash } from '../../templates/live';
+import { pageCsp } from '../../templates/styles';
 import { freshSeconds } from '../cache';
 import { demoJobs } from '../demo';
 import { AppError } from '../errors';
+import { isTerminal } from '../schema';
 import { cacheStateHeaders, conditional, jobCacheControl, pageHeaders } from '../http';
 import { rendered, renderKey } from '../render';
 import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
@@ -43,15 +46,24 @@ export function pageRoutes(state: IsolateState) {
         now: s.deps.now(),
         version: entry.version,
         stale: stale ? { reason: stale.detail } : null,
-        refreshSeconds: Math.max(5, s.config.TTL_ACTIVE_SECONDS),
       }),
     );
+    // A finished job's page allows no script; an active one's allows its live script and the
+    // connections it makes (its links' origin is PUBLIC_ORIGIN, which may not be this host).
+    const headers = await pageHeaders();
+    if (!isTerminal(entry.status)) {
+      const own = new URL(c.req.url).origin;
+      headers['Content-Security-Policy'] = await pageCsp({
+        scriptHash: await liveScriptHash(),
+        connect: s.origin === own ? [] : [s.origin],
+      });
+    }
     return conditional(c.req.raw, 200, page.body, {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': jobCacheControl(s.config, answer),
       ETag: page.etag,
       ...cacheStateHeaders(answer),
-      ...(await pageHeaders()),
+      ...headers,
     });
   });
 

@@ -33,11 +33,22 @@ function When({ iso, now }: { iso: string; now: number }) {
   );
 }
 
-function Fact({ label, children, mono }: { label: string; children?: Child; mono?: boolean }) {
+function Fact({
+  label,
+  children,
+  mono,
+  live,
+}: {
+  label: string;
+  children?: Child;
+  mono?: boolean;
+  /** On an active job's page, the name templates/live.ts updates this fact by. */
+  live?: string | undefined;
+}) {
   return (
     <div>
       <dt>{label}</dt>
-      <dd class={mono ? 'mono' : undefined} dir="auto">
+      <dd class={mono ? 'mono' : undefined} dir="auto" data-live-fact={live}>
         {children}
       </dd>
     </div>
@@ -50,6 +61,8 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
   const end = isTerminal(job.status) ? Date.parse(job.updated_at) : now;
   const duration = formatDuration(end - start);
   const p = progress(job);
+  // Hooks for the live script (templates/live.ts), on pages that carry it.
+  const live = (name: string) => (isTerminal(job.status) ? undefined : name);
   return (
     <header class="job-head">
       <div class="eyebrow">
@@ -60,14 +73,14 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
       <h1 dir="auto">{jobTitle(job)}</h1>
       <div class="sub">
         <StatusPill status={job.status} />
-        <span>
+        <span data-live={live('for')}>
           {isTerminal(job.status) ? 'Ran for ' : 'Running for '}
           {duration}
         </span>
         <span aria-hidden="true">·</span>
         <span>
           Updated{' '}
-          <time datetime={job.updated_at}>
+          <time datetime={job.updated_at} data-live={live('updated')}>
             {relativeTime(job.updated_at, now) || formatUtc(job.updated_at)}
           </time>
         </span>
@@ -76,7 +89,7 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
         <Fact label="Job type">{typeLabel}</Fact>
         <Fact label="Analyzer model">{job.analyzer_model || '—'}</Fact>
         <Fact label="Data source">{job.data_source || '—'}</Fact>
-        <Fact label="Iterations">
+        <Fact label="Iterations" live={live('iterations')}>
           {p.total != null
             ? `${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}`
             : p.done.toLocaleString('en-US')}
@@ -84,13 +97,13 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
             ? ` · ${plural(job.candidates_per_iteration, 'candidate')} each`
             : ''}
         </Fact>
-        <Fact label="Created">
+        <Fact label="Created" live={live('created')}>
           <When iso={job.created_at} now={now} />
         </Fact>
-        <Fact label="Updated">
+        <Fact label="Updated" live={live('updated-at')}>
           <When iso={job.updated_at} now={now} />
         </Fact>
-        <Fact label="Duration">
+        <Fact label="Duration" live={live('duration')}>
           {duration}
           {isTerminal(job.status) ? '' : ' so far'}
         </Fact>

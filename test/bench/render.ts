@@ -32,10 +32,7 @@ interface ResvgImage {
 
 /** What bundle.ts re-exports from the worker's sources. */
 interface RenderModule {
-  renderReportPage(
-    job: Job,
-    ctx: { origin: string; now: number; version: string; stale: null; refreshSeconds: number },
-  ): string;
+  renderReportPage(job: Job, ctx: { origin: string; now: number; version: string; stale: null }): string;
   renderCardSvg(job: Job, opts: { theme: Theme }): Promise<string>;
   renderCardPng(job: Job, opts: { theme: Theme }): Promise<Uint8Array>;
   renderBadgeSvg(
@@ -153,7 +150,6 @@ async function measure(m: RenderModule, opts: RenderOptions): Promise<Row[]> {
     now: Date.parse('2026-11-30T12:00:00Z'),
     version: '0123456789ab',
     stale: null,
-    refreshSeconds: 10,
   } as const;
   await m.initImages();
 
