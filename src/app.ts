@@ -8,6 +8,7 @@ import { renderMessageBadge } from './images';
 import { apiRoutes } from './routes/api';
 import { imageRoutes } from './routes/images';
 import { pageRoutes } from './routes/pages';
+import { pullRoutes } from './routes/pulls';
 import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
 // The app: request limits, CORS, the faces' routes (src/routes/, one file per face), and
@@ -63,6 +64,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.route('/', apiRoutes(state));
   app.route('/', pageRoutes(state));
   app.route('/', imageRoutes(state));
+  app.route('/', pullRoutes(state));
 
   app.all('*', (c) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && knownPath(c.req.path)) {
@@ -90,6 +92,8 @@ const KNOWN_PATHS = [
   /^\/api\/jobs\/[^/]+\/summary$/,
   /^\/jobs\/[^/]+$/,
   /^\/jobs\/[^/]+\/[^/]+$/,
+  /^\/compare\/[^/]+\/?$/,
+  /^\/compare\/[^/]+\/[^/]+$/,
 ];
 
 function knownPath(path: string): boolean {
@@ -102,6 +106,8 @@ function errorFormat(path: string): ErrorFormat {
   if (path.startsWith('/api/')) return 'json';
   if (/^\/jobs\/[^/]+\/badge(\.[0-9a-f]{12})?\.svg$/.test(path)) return 'badge';
   if (/^\/jobs\/[^/]+\/./.test(path)) return 'json';
+  // The comparison card is a picture: its errors are JSON like the job cards'; the page's are HTML.
+  if (/^\/compare\/[^/]+\/./.test(path)) return 'json';
   return 'html';
 }
 

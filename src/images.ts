@@ -324,24 +324,27 @@ const CARD_OPTIONS = {
   graphemeImages: { [REPLACEMENT]: PLACEHOLDER },
 };
 
+/** A satori element tree, as the card templates build it. */
+export type CardNode = Parameters<typeof satori>[0];
+
 /**
- * The 1200×630 card as SVG; all text is converted to paths by satori, so it needs no
- * font where it is shown. No `loadAdditionalAsset` is given: satori then asks for
- * nothing and draws only with the bundled fonts (and `drawable` keeps it to what they cover).
+ * Any 1200×630 card as SVG, from a template given `text`, which makes an untrusted string
+ * drawable with the bundled fonts. All text is converted to paths by satori, so the SVG needs no
+ * font where it is shown. No `loadAdditionalAsset` is given: satori then asks for nothing and
+ * draws only with the bundled fonts (and `drawable` keeps it to what they cover).
  */
-export async function renderCardSvg(job: Job, opts: { theme: Theme }): Promise<string> {
+export async function renderElementSvg(build: (text: (s: string) => string) => CardNode): Promise<string> {
   const [metrics] = await Promise.all([metricsReady(), satoriReady()]);
   const covered = (cp: number) => metrics[400].has(cp);
-  const element = cardElement(job, {
-    theme: opts.theme,
-    text: (s) => drawable(s, covered),
-  });
-  return satori(element, CARD_OPTIONS);
+  return satori(
+    build((s) => drawable(s, covered)),
+    CARD_OPTIONS,
+  );
 }
 
-/** The card as a 1200×630 PNG. */
-export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<Uint8Array> {
-  const [svg] = await Promise.all([renderCardSvg(job, opts), resvgReady()]);
+/** An SVG card as a PNG of its own size. */
+export async function svgToPng(svg: string): Promise<Uint8Array> {
+  await resvgReady();
   const resvg = new Resvg(svg, { fitTo: { mode: 'original' } });
   try {
     const image = resvg.render();
@@ -353,6 +356,18 @@ export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<U
   } finally {
     resvg.free();
   }
+}
+
+/** The job's 1200×630 card as SVG. */
+export async function renderCardSvg(job: Job, opts: { theme: Theme }): Promise<string> {
+  return renderElementSvg((text) => cardElement(job, { theme: opts.theme, text }));
+}
+
+/** The card as a 1200×630 PNG. */
+export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<Uint8Array> {
+  // resvg's 2.4 MB initialises while satori lays out.
+  const [svg] = await Promise.all([renderCardSvg(job, opts), resvgReady()]);
+  return svgToPng(svg);
 }
 
 // ---------------------------------------------------------------------------

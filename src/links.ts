@@ -22,3 +22,21 @@ export function jobUrls(base: string, id: string, version: string) {
 }
 
 export type JobUrls = ReturnType<typeof jobUrls>;
+
+/** The range of a comparison in GitHub's compare form: `{base}...{head}`. */
+export const RANGE_SEPARATOR = '...';
+
+/** Every URL of the comparison of two jobs, `baseId` (the base branch's run) against `headId`. */
+export function compareUrls(base: string, baseId: string, headId: string, version: string) {
+  const page = `${base}/compare/${baseId}${RANGE_SEPARATOR}${headId}`;
+  return {
+    page,
+    ogPng: `${page}/og.${version}.png`,
+    ogSvg: `${page}/og.${version}.svg`,
+    ogPngLatest: `${page}/og.png`,
+    /** The head job's comment against the base. */
+    comment: `${base}/jobs/${headId}/comment.md?base=${baseId}`,
+  };
+}
+
+export type CompareUrls = ReturnType<typeof compareUrls>;

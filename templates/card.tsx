@@ -31,7 +31,7 @@ export interface CardOptions {
   text: (s: string) => string;
 }
 
-interface Palette {
+export interface Palette {
   bg: string;
   fg: string;
   muted: string;
@@ -51,7 +51,7 @@ interface Palette {
   neutralSoft: string;
 }
 
-const PALETTES: Record<CardTheme, Palette> = {
+export const PALETTES: Record<CardTheme, Palette> = {
   light: {
     bg: '#ffffff',
     fg: '#0f1115',
@@ -92,9 +92,9 @@ const PALETTES: Record<CardTheme, Palette> = {
   },
 };
 
-const PAD_X = 64;
-const PAD_Y = 48;
-const CONTENT_W = CARD_WIDTH - 2 * PAD_X;
+export const PAD_X = 64;
+export const PAD_Y = 48;
+export const CONTENT_W = CARD_WIDTH - 2 * PAD_X;
 const LEFT_W = 452;
 const GAP = 44;
 const PANEL_W = CONTENT_W - LEFT_W - GAP;
@@ -159,7 +159,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
   );
 }
 
-function title(job: Job, text: (s: string) => string): string {
+export function title(job: Job, text: (s: string) => string): string {
   // Long slugs are cut before layout; satori's line clamp adds the ellipsis.
   const shown = text(jobTitle(job).slice(0, 160));
   // Nothing readable left (e.g. an all-CJK slug): name the job the other way.
@@ -191,7 +191,7 @@ function Header({ p, typeLabel, status }: { p: Palette; typeLabel: string; statu
   );
 }
 
-function Logo({ p }: { p: Palette }) {
+export function Logo({ p }: { p: Palette }) {
   return (
     <div
       style={{
@@ -230,7 +230,7 @@ function statusColors(p: Palette, status: JobStatus | null): [string, string] {
   }
 }
 
-function StatusPill({ p, status }: { p: Palette; status: JobStatus | null }) {
+export function StatusPill({ p, status }: { p: Palette; status: JobStatus | null }) {
   const [fg, bg] = statusColors(p, status);
   return (
     <div
@@ -252,13 +252,13 @@ function StatusPill({ p, status }: { p: Palette; status: JobStatus | null }) {
   );
 }
 
-function directionColors(p: Palette, dir: Direction): [string, string] {
+export function directionColors(p: Palette, dir: Direction): [string, string] {
   if (dir === 'up') return [p.up, p.upSoft];
   if (dir === 'down') return [p.down, p.downSoft];
   return [p.neutral, p.neutralSoft];
 }
 
-function Triangle({ dir, color }: { dir: Direction; color: string }) {
+export function Triangle({ dir, color }: { dir: Direction; color: string }) {
   if (dir !== 'up' && dir !== 'down') {
     return (
       <svg width="16" height="16" viewBox="0 0 14 14">
@@ -274,7 +274,7 @@ function Triangle({ dir, color }: { dir: Direction; color: string }) {
   );
 }
 
-function Arrow({ color }: { color: string }) {
+export function Arrow({ color }: { color: string }) {
   return (
     <svg width="22" height="14" viewBox="0 0 22 14">
       <path
@@ -706,7 +706,7 @@ function ChartFooter({
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "12 Mar 2025 UTC": built by hand so it does not depend on the runtime's locale data. */
-function formatDateUtc(iso: string): string {
+export function formatDateUtc(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return DASH;
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()} UTC`;
@@ -740,7 +740,7 @@ function Footer({ job, p, text }: { job: Job; p: Palette; text: (s: string) => s
   );
 }
 
-function Fact({
+export function Fact({
   p,
   label,
   value,

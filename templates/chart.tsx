@@ -11,20 +11,20 @@ import { formatScore } from '../src/present';
 // 1,100 px and at 340 px. The chart is drawn twice, wide and narrow, and the
 // stylesheet shows one of them; only the visible one is in the accessibility tree.
 
-interface Geometry {
+export interface Geometry {
   w: number;
   h: number;
   m: { top: number; right: number; bottom: number; left: number };
   xTicks: number;
 }
 
-const GEOMETRY: Record<'wide' | 'narrow', Geometry> = {
+export const GEOMETRY: Record<'wide' | 'narrow', Geometry> = {
   wide: { w: 720, h: 300, m: { top: 16, right: 18, bottom: 44, left: 52 }, xTicks: 7 },
   narrow: { w: 400, h: 300, m: { top: 14, right: 14, bottom: 44, left: 46 }, xTicks: 4 },
 };
 
 /** Above this many positions the markers shrink (class "dense"). */
-const DENSE = 120;
+export const DENSE = 120;
 
 export interface ChartProps {
   /** Iterations already sorted by order. */
@@ -41,7 +41,7 @@ function finite(n: number | null | undefined): n is number {
 }
 
 /** Round coordinates to 0.1 units: plenty at these sizes, and short paths. */
-function r(n: number): string {
+export function r(n: number): string {
   return (Math.round(n * 10) / 10).toString();
 }
 
@@ -69,14 +69,14 @@ export function niceTicks(lo: number, hi: number, target = 5): { min: number; ma
 }
 
 /** Up to `count` evenly spaced indexes in [0, n), always including the first and last. */
-function xTickIndexes(n: number, count: number): number[] {
+export function xTickIndexes(n: number, count: number): number[] {
   if (n <= count) return Array.from({ length: n }, (_, i) => i);
   const out = new Set<number>();
   for (let k = 0; k < count; k++) out.add(Math.round((k * (n - 1)) / (count - 1)));
   return [...out];
 }
 
-function formatTick(t: number): string {
+export function formatTick(t: number): string {
   return Number.isInteger(t) ? String(t) : t.toFixed(1);
 }
 

@@ -241,6 +241,20 @@ pre.snippet { white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; 
 .share-url { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin-bottom: 16px; }
 .share-url code { user-select: all; -webkit-user-select: all; background: var(--bg-subtle); border: 1px solid var(--border); border-radius: 6px; padding: 4px 8px; overflow-wrap: anywhere; }
 
+.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; }
+.run { border: 1px solid var(--border); border-radius: var(--radius); padding: 14px 16px; min-width: 0; }
+.run .role { color: var(--fg-muted); font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; display: flex; align-items: center; gap: 8px; }
+.run h3 { font-size: 18px; margin: 6px 0 10px; overflow-wrap: anywhere; }
+.run dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; font-size: 14px; }
+.run dt { color: var(--fg-muted); }
+.run dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+.chart .s-head { fill: none; stroke: var(--chart-line); stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
+.chart .s-base-run { fill: none; stroke: var(--chart-discard); stroke-width: 2; stroke-dasharray: 5 3; stroke-linejoin: round; }
+.chart .m-head { fill: none; stroke: var(--chart-line); stroke-width: 7; stroke-linecap: round; }
+.chart .m-base-run { fill: none; stroke: var(--chart-discard); stroke-width: 6; stroke-linecap: square; }
+.chart.dense .m-head, .chart.dense .m-base-run { stroke-width: 2.5; }
+.sw-base-run { border-top: 2px dashed var(--chart-discard); }
+
 .jobs-list .name a { font-weight: 600; }
 .hero { padding: 28px 0 8px; }
 .hero h1 { font-size: 30px; letter-spacing: -0.02em; }

@@ -1,0 +1,272 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { renderComparePage } from '../../templates/compare';
+import { compareCardElement } from '../../templates/compare-card';
+import { freshSeconds, type JobAnswer } from '../cache';
+import { buildComment, COMMENT_KEY } from '../comment';
+import { compareJobs, comparisonVersion } from '../comparison';
+import type { Config } from '../env';
+import { AppError, invalidQuery, truncate } from '../errors';
+import {
+  cacheStateHeaders,
+  conditional,
+  IMMUTABLE,
+  jobCacheControl,
+  pageHeaders,
+  SVG_HEADERS,
+} from '../http';
+import { renderElementSvg, svgToPng, type Theme } from '../images';
+import { compareUrls, RANGE_SEPARATOR } from '../links';
+import { CardQuery, parseQuery } from '../query';
+import { rendered, renderKey } from '../render';
+import { uuid } from '../schema';
+import { jobOf, loadJob, services, type AppEnv, type IsolateState, type Services } from '../services';
+
+// The pull-request face: the comment for a job (against the base branch's run), and the
+// comparison of two runs as a page and a card, at GitHub's compare form /compare/{base}...{head}.
+
+/** `og.png`, `og.svg`, `og.{version}.png`, `og.{version}.svg`. */
+const CARD_FILE = /^og(?:\.([0-9a-f]{12}))?\.(png|svg)$/;
+
+const CommentQuery = z.object({ base: z.string().optional(), key: z.string().optional() });
+
+export function pullRoutes(state: IsolateState) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/jobs/:id/comment.md', async (c) => {
+    const s = services(c, state);
+    const id = sideId(c.req.param('id'), 'Job');
+    const q = parseQuery(CommentQuery, c.req.query());
+    const baseId = q.base !== undefined ? sideId(q.base, 'Base job') : null;
+    if (q.key !== undefined && !COMMENT_KEY.test(q.key)) {
+      throw invalidQuery(
+        `key must be 1 to 64 letters, digits, dots, dashes or underscores (got ${JSON.stringify(truncate(q.key, 60))}).`,
+      );
+    }
+    const [head, base] = await loadSides(
+      s,
+      { id, label: 'Job' },
+      baseId ? { id: baseId, label: 'Base job' } : null,
+    );
+    const version = base ? await comparisonVersion(base.entry.version, head.entry.version) : '';
+    // Keyed by both versions and the link base: a share link's comment links under its own prefix.
+    const key = renderKey(s, 'comment', id, head.entry.version, {
+      base: s.base,
+      against: baseId ?? '',
+      againstVersion: base?.entry.version ?? '',
+      key: q.key ?? '',
+    });
+    const comment = await rendered(s, key, 'comment', () =>
+      buildComment({
+        head: jobOf(head.entry.body),
+        headVersion: head.entry.version,
+        base: base
+          ? { job: jobOf(base.entry.body), version: base.entry.version, comparisonVersion: version }
+          : null,
+        linkBase: s.base,
+        key: q.key ?? null,
+      }),
+    );
+    return conditional(c.req.raw, 200, comment.body, {
+      'Content-Type': 'text/markdown; charset=utf-8',
+      ETag: comment.etag,
+      ...pairHeaders(s.config, head, base),
+    });
+  });
+
+  // Trailing-slash and upper-case forms of a page point at the one canonical URL.
+  app.get('/compare/:range/', (c) => {
+    const { baseId, headId } = parseRange(c.req.param('range'));
+    return canonicalRedirect(
+      c.req.url,
+      `${services(c, state).pathBase}/compare/${baseId}${RANGE_SEPARATOR}${headId}`,
+    );
+  });
+
+  app.get('/compare/:range', async (c) => {
+    const raw = c.req.param('range');
+    const { baseId, headId } = parseRange(raw);
+    const s = services(c, state);
+    if (raw !== `${baseId}${RANGE_SEPARATOR}${headId}`) {
+      return canonicalRedirect(c.req.url, compareUrls(s.pathBase, baseId, headId, '').page);
+    }
+    const [base, head] = await loadPair(s, baseId, headId);
+    const version = await comparisonVersion(base.entry.version, head.entry.version);
+    const stale = staleSide(base, head);
+    const key = renderKey(s, 'compare', `${baseId}${RANGE_SEPARATOR}${headId}`, version, {
+      base: s.base,
+      stale: stale ? `${stale.side}:${stale.code}` : '',
+    });
+    const page = await rendered(s, key, 'compare', () => {
+      const b = jobOf(base.entry.body);
+      const h = jobOf(head.entry.body);
+      return renderComparePage(b, h, compareJobs(b, h), {
+        base: s.base,
+        baseVersion: base.entry.version,
+        headVersion: head.entry.version,
+        version,
+        stale: stale ? { side: stale.side, reason: stale.reason } : null,
+      });
+    });
+    return conditional(c.req.raw, 200, page.body, {
+      'Content-Type': 'text/html; charset=utf-8',
+      ETag: page.etag,
+      ...pairHeaders(s.config, base, head),
+      ...(await pageHeaders()),
+    });
+  });
+
+  app.get('/compare/:range/:file', async (c) => {
+    const file = CARD_FILE.exec(c.req.param('file'));
+    if (!file) throw new AppError(404, 'not_found', 'Not found.');
+    const [, wanted, ext] = file;
+    const { baseId, headId } = parseRange(c.req.param('range'));
+    const s = services(c, state);
+    const { theme } = parseQuery(CardQuery, c.req.query());
+    const [base, head] = await loadPair(s, baseId, headId);
+    const version = await comparisonVersion(base.entry.version, head.entry.version);
+    const worse = worseOf(s.config, base, head);
+
+    if (wanted && wanted !== version) {
+      // An outdated (or not yet known) version points at the current picture, briefly.
+      const urls = compareUrls(s.pathBase, baseId, headId, version);
+      return new Response(null, {
+        status: 302,
+        headers: {
+          Location: `${ext === 'png' ? urls.ogPng : urls.ogSvg}${new URL(c.req.url).search}`,
+          'Cache-Control':
+            worse.staleReason instanceof AppError
+              ? 'no-store'
+              : `public, max-age=${freshSeconds(s.config, worse.entry.status)}`,
+          ...cacheStateHeaders(worse),
+        },
+      });
+    }
+
+    const kind = `compare-og.${ext}`;
+    const key = renderKey(s, kind, `${baseId}${RANGE_SEPARATOR}${headId}`, version, { theme });
+    const image = await rendered(s, key, kind, async () => {
+      const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme);
+      return ext === 'png' ? svgToPng(svg) : svg;
+    });
+    return conditional(c.req.raw, 200, image.body, {
+      ...pairHeaders(s.config, base, head),
+      ...(wanted ? { 'Cache-Control': IMMUTABLE } : {}),
+      'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
+      ETag: image.etag,
+      ...(ext === 'svg' ? SVG_HEADERS : {}),
+    });
+  });
+
+  return app;
+}
+
+function comparisonCardSvg(base: ReturnType<typeof jobOf>, head: ReturnType<typeof jobOf>, theme: Theme) {
+  const cmp = compareJobs(base, head);
+  return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }));
+}
+
+/** A job id parameter, lower-cased; a 400 that says which id is wrong. */
+function sideId(raw: string, label: string): string {
+  if (!uuid.safeParse(raw).success) {
+    throw new AppError(
+      400,
+      'invalid_id',
+      `${label} id must be a UUID like 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e (got ${JSON.stringify(truncate(raw, 80))}).`,
+    );
+  }
+  return raw.toLowerCase();
+}
+
+/** `{base}...{head}`: Hono's parameter takes the whole segment, split here. */
+function parseRange(raw: string): { baseId: string; headId: string } {
+  const at = raw.indexOf(RANGE_SEPARATOR);
+  if (at < 0) {
+    throw new AppError(
+      400,
+      'invalid_id',
+      `A comparison is /compare/{base}...{head}: the base run's job id, three dots, then this run's (got ${JSON.stringify(truncate(raw, 120))}).`,
+    );
+  }
+  return {
+    baseId: sideId(raw.slice(0, at), 'Base job'),
+    headId: sideId(raw.slice(at + RANGE_SEPARATOR.length), 'Head job'),
+  };
+}
+
+function canonicalRedirect(requestUrl: string, path: string): Response {
+  return new Response(null, {
+    status: 308,
+    headers: { Location: `${path}${new URL(requestUrl).search}`, 'Cache-Control': 'public, max-age=86400' },
+  });
+}
+
+interface Side {
+  id: string;
+  label: string;
+}
+
+/**
+ * One or two jobs, loaded at once. When both fail, the first side is reported; an unknown job is
+ * a 404 that names its side.
+ */
+async function loadSides(
+  s: Services,
+  first: Side,
+  second: Side | null,
+): Promise<[JobAnswer, JobAnswer | null]> {
+  const [a, b] = await Promise.allSettled([loadJob(s, first.id), second ? loadJob(s, second.id) : null]);
+  const named = (side: Side, err: unknown) =>
+    err instanceof AppError && err.code === 'not_found'
+      ? new AppError(404, 'not_found', `${side.label} ${side.id} was not found.`, err.headers)
+      : err;
+  if (a.status === 'rejected') throw named(first, a.reason);
+  if (b.status === 'rejected') throw named(second ?? first, b.reason);
+  return [a.value, b.value];
+}
+
+async function loadPair(s: Services, baseId: string, headId: string): Promise<[JobAnswer, JobAnswer]> {
+  // The head first: it is the run the reader asked about.
+  const [head, base] = await loadSides(
+    s,
+    { id: headId, label: 'Head job' },
+    { id: baseId, label: 'Base job' },
+  );
+  if (!base) throw new Error('loadSides: the second side was asked for');
+  return [base, head];
+}
+
+/** The side that decides the answer's freshness: a stale copy, else the one that changes sooner. */
+function worseOf(config: Config, a: JobAnswer, b: JobAnswer | null | undefined): JobAnswer {
+  if (!b) return a;
+  if (a.staleReason instanceof AppError) return a;
+  if (b.staleReason instanceof AppError) return b;
+  return freshSeconds(config, b.entry.status) < freshSeconds(config, a.entry.status) ? b : a;
+}
+
+/** Cache headers of an answer made from one or two jobs: as fresh as the less fresh one. */
+function pairHeaders(config: Config, a: JobAnswer, b: JobAnswer | null | undefined): Record<string, string> {
+  const worse = worseOf(config, a, b);
+  const headers: Record<string, string> = {
+    'Cache-Control': jobCacheControl(config, worse),
+    ...cacheStateHeaders(worse),
+  };
+  const later = [a, b]
+    .map((x) => (x ? Date.parse(x.entry.updatedAt) : NaN))
+    .filter(Number.isFinite)
+    .reduce((m, t) => Math.max(m, t), -Infinity);
+  if (Number.isFinite(later)) headers['Last-Modified'] = new Date(later).toUTCString();
+  return headers;
+}
+
+function staleSide(base: JobAnswer, head: JobAnswer): { side: string; code: string; reason: string } | null {
+  for (const [side, answer] of [
+    ['base run', base],
+    ['this run', head],
+  ] as const) {
+    if (answer.staleReason instanceof AppError) {
+      return { side, code: answer.staleReason.code, reason: answer.staleReason.detail };
+    }
+  }
+  return null;
+}

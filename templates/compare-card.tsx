@@ -1,0 +1,370 @@
+/** @jsxImportSource satori/jsx */
+import type { Comparison } from '../src/comparison';
+import { SERVICE_NAME, formatDelta, formatScore, isActive, shortId, sortedIterations } from '../src/present';
+import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job } from '../src/schema';
+import {
+  Arrow,
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  CONTENT_W,
+  Logo,
+  PAD_X,
+  PAD_Y,
+  PALETTES,
+  Triangle,
+  directionColors,
+  title,
+  type CardTheme,
+  type Palette,
+} from './card';
+
+// The comparison card (GET /compare/{base}...{head}/og.png): both runs' best scores, the change
+// between them large, and both runs' scores per iteration on one scale. Same rules as the job
+// card: satori flexbox, untrusted strings only as text content and only through `text`.
+
+export interface CompareCardOptions {
+  theme: CardTheme;
+  text: (s: string) => string;
+}
+
+const LEFT_W = 470;
+const GAP = 40;
+const PANEL_W = CONTENT_W - LEFT_W - GAP;
+const PANEL_PAD = 24;
+const SPARK_W = PANEL_W - 2 * PANEL_PAD - 2;
+const SPARK_H = 62;
+const MAIN_H = 252;
+
+export function compareCardElement(
+  base: Job,
+  head: Job,
+  cmp: Comparison,
+  { theme, text }: CompareCardOptions,
+) {
+  const p = PALETTES[theme];
+  const typeLabel = head.job_type ? JOB_TYPE_LABELS[head.job_type] : 'Job';
+  const headTitle = title(head, text);
+  const baseTitle = title(base, text);
+  return (
+    <div
+      style={{
+        width: CARD_WIDTH,
+        height: CARD_HEIGHT,
+        display: 'flex',
+        flexDirection: 'column',
+        padding: `${PAD_Y}px ${PAD_X}px`,
+        backgroundColor: p.bg,
+        color: p.fg,
+        fontFamily: 'Inter',
+      }}
+    >
+      <div
+        style={{
+          position: 'absolute',
+          top: 0,
+          left: 0,
+          width: CARD_WIDTH,
+          height: 6,
+          backgroundColor: p.accent,
+        }}
+      />
+      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', height: 44 }}>
+        <Logo p={p} />
+        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, fontWeight: 700, letterSpacing: -0.6 }}>
+          {SERVICE_NAME}
+        </div>
+        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, color: p.faint }}>/</div>
+        <div style={{ display: 'flex', marginLeft: 14, fontSize: 26, color: p.muted }}>
+          {`${typeLabel} comparison`}
+        </div>
+      </div>
+      <div
+        style={{
+          display: 'block',
+          marginTop: 24,
+          width: CONTENT_W - 24,
+          fontSize: 52,
+          fontWeight: 700,
+          letterSpacing: -1.4,
+          lineHeight: 1.1,
+          whiteSpace: 'nowrap',
+          overflow: 'hidden',
+          textOverflow: 'ellipsis',
+        }}
+      >
+        {headTitle}
+      </div>
+      <div
+        style={{
+          display: 'block',
+          marginTop: 8,
+          width: CONTENT_W - 24,
+          fontSize: 26,
+          color: p.muted,
+          whiteSpace: 'nowrap',
+          overflow: 'hidden',
+          textOverflow: 'ellipsis',
+        }}
+      >
+        {`against the base run ${baseTitle === headTitle ? shortId(base.id) : baseTitle}`}
+      </div>
+      <div style={{ display: 'flex', flexGrow: 1 }} />
+      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'flex-end', height: MAIN_H }}>
+        <Change head={head} cmp={cmp} p={p} />
+        <div style={{ display: 'flex', width: GAP }} />
+        <Sparklines base={base} head={head} cmp={cmp} p={p} />
+      </div>
+      <Footer base={base} head={head} cmp={cmp} p={p} />
+    </div>
+  );
+}
+
+function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
+  const { best } = cmp;
+  const [fg, bg] = directionColors(p, best.dir);
+  return (
+    <div
+      style={{
+        display: 'flex',
+        flexDirection: 'column',
+        justifyContent: 'flex-end',
+        width: LEFT_W,
+        height: MAIN_H,
+      }}
+    >
+      <div style={{ display: 'flex', fontSize: 17, fontWeight: 700, letterSpacing: 2.4, color: p.muted }}>
+        {isActive(head) ? 'CHANGE IN BEST SCORE SO FAR' : 'CHANGE IN BEST SCORE'}
+      </div>
+      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', marginTop: 6 }}>
+        <div
+          style={{
+            display: 'flex',
+            fontSize: 112,
+            fontWeight: 700,
+            letterSpacing: -5,
+            lineHeight: 1,
+            color: best.change == null ? p.faint : best.dir === 'flat' ? p.fg : fg,
+          }}
+        >
+          {formatDelta(best.change)}
+        </div>
+        {best.change != null ? (
+          <div
+            style={{
+              display: 'flex',
+              flexDirection: 'row',
+              alignItems: 'center',
+              marginLeft: 18,
+              padding: '6px 14px',
+              borderRadius: 999,
+              backgroundColor: bg,
+              color: fg,
+              fontSize: 24,
+              fontWeight: 700,
+            }}
+          >
+            <Triangle dir={best.dir} color={fg} />
+            <div style={{ display: 'flex', marginLeft: 8 }}>pts</div>
+          </div>
+        ) : null}
+      </div>
+      <div
+        style={{
+          display: 'flex',
+          flexDirection: 'row',
+          alignItems: 'center',
+          marginTop: 16,
+          fontSize: 24,
+          color: p.muted,
+        }}
+      >
+        <div style={{ display: 'flex' }}>Base</div>
+        <div style={{ display: 'flex', marginLeft: 10, fontWeight: 700, color: p.fg }}>
+          {formatScore(best.base)}
+        </div>
+        <div style={{ display: 'flex', marginLeft: 14, marginRight: 14 }}>
+          <Arrow color={p.faint} />
+        </div>
+        <div style={{ display: 'flex' }}>This run</div>
+        <div style={{ display: 'flex', marginLeft: 10, fontWeight: 700, color: p.fg }}>
+          {formatScore(best.head)}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function scoresOf(job: Job): (number | null)[] {
+  return sortedIterations(job).map((it) =>
+    it.avg_score != null && Number.isFinite(it.avg_score) ? it.avg_score : null,
+  );
+}
+
+function emptyNote(job: Job): string {
+  const note = job.iterations.length === 0 ? 'No iterations' : 'No scores';
+  return isActive(job) ? `${note} yet` : note;
+}
+
+function Sparklines({ base, head, cmp, p }: { base: Job; head: Job; cmp: Comparison; p: Palette }) {
+  const b = scoresOf(base);
+  const h = scoresOf(head);
+  // One scale and one x axis for both, so the lines compare by eye.
+  const values = [...b, ...h].filter((v): v is number => v != null);
+  let lo = values.length > 0 ? Math.min(...values) : 0;
+  let hi = values.length > 0 ? Math.max(...values) : 100;
+  if (hi - lo < 2) {
+    lo -= 1;
+    hi += 1;
+  }
+  const slots = Math.max(b.length, h.length, 1);
+  return (
+    <div
+      style={{
+        display: 'flex',
+        flexDirection: 'column',
+        justifyContent: 'space-between',
+        width: PANEL_W,
+        height: MAIN_H,
+        padding: `18px ${PANEL_PAD}px`,
+        borderRadius: 20,
+        border: `1px solid ${p.border}`,
+        backgroundColor: p.panel,
+      }}
+    >
+      <SparkRow
+        label="BASE RUN"
+        score={cmp.best.base}
+        scores={b}
+        lo={lo}
+        hi={hi}
+        slots={slots}
+        color={p.faint}
+        empty={emptyNote(base)}
+        p={p}
+      />
+      <SparkRow
+        label="THIS RUN"
+        score={cmp.best.head}
+        scores={h}
+        lo={lo}
+        hi={hi}
+        slots={slots}
+        color={p.accent}
+        empty={emptyNote(head)}
+        p={p}
+      />
+    </div>
+  );
+}
+
+function SparkRow(props: {
+  label: string;
+  score: number | null;
+  scores: (number | null)[];
+  lo: number;
+  hi: number;
+  slots: number;
+  color: string;
+  empty: string;
+  p: Palette;
+}) {
+  const { scores, lo, hi, slots, color, p } = props;
+  const pad = 6;
+  const xAt = (i: number) => (slots === 1 ? SPARK_W / 2 : pad + (i / (slots - 1)) * (SPARK_W - 2 * pad));
+  const yAt = (v: number) => pad + (1 - (v - lo) / (hi - lo)) * (SPARK_H - 2 * pad);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  let line = '';
+  let pen = false;
+  const dots: [number, number][] = [];
+  scores.forEach((v, i) => {
+    if (v == null) {
+      pen = false;
+      return;
+    }
+    line += `${pen ? 'L' : 'M'}${r(xAt(i))} ${r(yAt(v))} `;
+    pen = true;
+    dots.push([r(xAt(i)), r(yAt(v))]);
+  });
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column' }}>
+      <div
+        style={{
+          display: 'flex',
+          flexDirection: 'row',
+          justifyContent: 'space-between',
+          alignItems: 'center',
+        }}
+      >
+        <div style={{ display: 'flex', fontSize: 16, fontWeight: 700, letterSpacing: 2.2, color: p.muted }}>
+          {props.label}
+        </div>
+        <div style={{ display: 'flex', fontSize: 22, fontWeight: 700, color: p.fg }}>
+          {`best ${formatScore(props.score)}`}
+        </div>
+      </div>
+      <div style={{ display: 'flex', marginTop: 8, width: SPARK_W, height: SPARK_H, position: 'relative' }}>
+        <svg width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`}>
+          {line ? (
+            <path
+              d={line.trim()}
+              stroke={color}
+              strokeWidth="3.5"
+              fill="none"
+              strokeLinejoin="round"
+              strokeLinecap="round"
+            />
+          ) : null}
+          {dots.length <= 40 ? dots.map(([x, y]) => <circle cx={x} cy={y} r="4" fill={color} />) : null}
+        </svg>
+        {dots.length === 0 ? (
+          <div
+            style={{
+              display: 'flex',
+              position: 'absolute',
+              top: 0,
+              left: 0,
+              width: SPARK_W,
+              height: SPARK_H,
+              alignItems: 'center',
+              justifyContent: 'center',
+              fontSize: 20,
+              color: p.faint,
+            }}
+          >
+            {props.empty}
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function Footer({ base, head, cmp, p }: { base: Job; head: Job; cmp: Comparison; p: Palette }) {
+  const side = (label: string, job: Job) =>
+    `${label} ${shortId(job.id)} · ${job.status ? JOB_STATUS_LABELS[job.status] : 'Unknown'}`;
+  const dims = cmp.compared > 0 ? `Dimensions: ${cmp.improved} improved, ${cmp.regressed} regressed` : '';
+  return (
+    <div
+      style={{
+        display: 'flex',
+        flexDirection: 'row',
+        alignItems: 'center',
+        justifyContent: 'space-between',
+        marginTop: 22,
+        paddingTop: 18,
+        borderTop: `1px solid ${p.border}`,
+        fontSize: 20,
+        color: p.faint,
+      }}
+    >
+      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>
+        <div style={{ display: 'flex' }}>{side('Base', base)}</div>
+        <div style={{ display: 'flex', marginLeft: 14, marginRight: 14 }}>
+          <Arrow color={p.faint} />
+        </div>
+        <div style={{ display: 'flex' }}>{side('This run', head)}</div>
+      </div>
+      <div style={{ display: 'flex', fontWeight: 700, color: p.muted }}>{dims}</div>
+    </div>
+  );
+}

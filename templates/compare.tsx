@@ -1,0 +1,481 @@
+import type { Comparison, Figure } from '../src/comparison';
+import { compareUrls, jobUrls } from '../src/links';
+import {
+  SERVICE_NAME,
+  direction,
+  formatDelta,
+  formatScore,
+  jobTitle,
+  progress,
+  sortedIterations,
+} from '../src/present';
+import { JOB_TYPE_LABELS, type Iteration, type Job } from '../src/schema';
+import { DENSE, GEOMETRY, formatTick, niceTicks, r, xTickIndexes, type Geometry } from './chart';
+import { Layout, renderDocument, truncateText } from './layout';
+import {
+  Change,
+  Empty,
+  Section,
+  StatusPill,
+  TableWrap,
+  formatSigned,
+  formatUtc,
+  plural,
+} from './sections/common';
+
+// The comparison page (GET /compare/{base}...{head}): two runs side by side, the change in their
+// scores and in the dimensions of their best iterations, and one chart with both runs. No script;
+// the chart's table is its accessible alternative. Every string is escaped by hono/jsx.
+
+export interface ComparePageContext {
+  /** Absolute prefix of every link (the origin, or a share link under it). */
+  base: string;
+  baseVersion: string;
+  headVersion: string;
+  /** The comparison card's version. */
+  version: string;
+  /** Non-null: a side is served from a saved copy because the upstream failed. */
+  stale: { side: string; reason: string } | null;
+}
+
+export function describeComparison(base: Job, head: Job, cmp: Comparison): string {
+  const parts = [
+    `This run ${formatScore(cmp.best.head)} against the base run's ${formatScore(cmp.best.base)}` +
+      (cmp.best.change != null ? ` (${formatDelta(cmp.best.change)} pts)` : ''),
+  ];
+  if (cmp.compared > 0) {
+    parts.push(`dimensions: ${cmp.improved} improved, ${cmp.regressed} regressed`);
+  }
+  parts.push(`${jobTitle(head)} against ${jobTitle(base)}`);
+  return truncateText(parts.join(' · '), 300);
+}
+
+function iterationsText(job: Job): string {
+  const p = progress(job);
+  const kept = job.iterations.filter((it) => it.status === 'keep').length;
+  const done =
+    p.total != null
+      ? `${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')}`
+      : p.done.toLocaleString('en-US');
+  return `${done} · ${kept} kept`;
+}
+
+function Run({ role, job, report }: { role: string; job: Job; report: string }) {
+  return (
+    <article class="run" aria-label={role}>
+      <div class="role">
+        <span>{role}</span>
+        <StatusPill status={job.status} />
+      </div>
+      <h3 dir="auto">
+        <a href={report}>{jobTitle(job)}</a>
+      </h3>
+      <dl>
+        <dt>Job type</dt>
+        <dd>{job.job_type ? JOB_TYPE_LABELS[job.job_type] : '—'}</dd>
+        <dt>Analyzer</dt>
+        <dd dir="auto">{job.analyzer_model || '—'}</dd>
+        <dt>Iterations</dt>
+        <dd>{iterationsText(job)}</dd>
+        <dt>Created</dt>
+        <dd>
+          <time datetime={job.created_at}>{formatUtc(job.created_at)}</time>
+        </dd>
+        <dt>Updated</dt>
+        <dd>
+          <time datetime={job.updated_at}>{formatUtc(job.updated_at)}</time>
+        </dd>
+        <dt>Job id</dt>
+        <dd class="mono">{job.id}</dd>
+      </dl>
+    </article>
+  );
+}
+
+function Stat(props: { label: string; f: Figure; signedValues?: boolean; neutral?: boolean }) {
+  const { label, f, signedValues } = props;
+  const show = signedValues ? formatDelta : formatScore;
+  // A different baseline means a different benchmark, neither better nor worse: no colour.
+  const dir = props.neutral ? 'none' : f.dir;
+  return (
+    <div class={`stat${dir === 'up' ? ' stat-up' : dir === 'down' ? ' stat-down' : ''}`}>
+      <div class="label">{label}</div>
+      <div class="value">
+        {show(f.head)}
+        {f.head != null && !signedValues ? <small> / 100</small> : null}
+        {f.head != null && signedValues ? <small> pts</small> : null}
+      </div>
+      <div class="detail">
+        Base run {show(f.base)} ·{' '}
+        {props.neutral ? formatDelta(f.change) : <Change dir={dir} text={formatDelta(f.change)} />}
+        {f.change != null ? ' pts' : ''}
+      </div>
+    </div>
+  );
+}
+
+function Dimensions({ cmp }: { cmp: Comparison }) {
+  if (cmp.dimensions.length === 0) {
+    return (
+      <Section id="dimensions" title="Dimensions">
+        <Empty>Neither run has dimension scores for a kept iteration.</Empty>
+      </Section>
+    );
+  }
+  const name = (it: Iteration | null) => (it ? it.iteration_name : 'none');
+  return (
+    <Section
+      id="dimensions"
+      title="Dimensions"
+      lead={
+        <>
+          The best kept iteration of each run: <span dir="auto">{name(cmp.baseBest)}</span> (base) and{' '}
+          <span dir="auto">{name(cmp.headBest)}</span> (this run). {cmp.improved} improved, {cmp.regressed}{' '}
+          regressed, {cmp.unchanged} unchanged.
+        </>
+      }
+    >
+      <TableWrap label="Dimension changes">
+        <table class="data">
+          <caption class="sr-only">
+            Each dimension's score in the base run and in this run, and the change.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Dimension</th>
+              <th scope="col" class="num">
+                Base run
+              </th>
+              <th scope="col" class="num">
+                This run
+              </th>
+              <th scope="col" class="num">
+                Change
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {cmp.dimensions.map((d) => (
+              <tr>
+                <th scope="row" class="name" dir="auto">
+                  {d.label}
+                </th>
+                <td class="num">{formatSigned(d.base)}</td>
+                <td class="num">{formatSigned(d.head)}</td>
+                <td class="num">
+                  <Change dir={d.dir} text={formatDelta(d.change)} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      {cmp.dimensionsOmitted > 0 ? (
+        <p class="note">{plural(cmp.dimensionsOmitted, 'more dimension')} left out.</p>
+      ) : null}
+    </Section>
+  );
+}
+
+// ---------------------------------------------------------------------------
+// One chart, both runs: each run's average score by iteration position, on the report chart's
+// scales and geometry. Each series is one <path> whatever the number of iterations.
+
+interface Series {
+  scores: (number | null)[];
+}
+
+function scores(job: Job): (number | null)[] {
+  return sortedIterations(job).map((it) =>
+    it.avg_score != null && Number.isFinite(it.avg_score) ? it.avg_score : null,
+  );
+}
+
+function seriesPaths(s: Series, xOf: (i: number) => number, yOf: (v: number) => number) {
+  let line = '';
+  let markers = '';
+  let pen = false;
+  s.scores.forEach((v, i) => {
+    if (v == null) {
+      pen = false;
+      return;
+    }
+    const x = r(xOf(i));
+    const y = r(yOf(v));
+    line += `${pen ? 'L' : 'M'}${x} ${y}`;
+    markers += `M${x} ${y}h0`;
+    pen = true;
+  });
+  return { line, markers };
+}
+
+function CompareChartSvg(props: {
+  base: Series;
+  head: Series;
+  baseline: number | null;
+  g: Geometry;
+  variant: 'wide' | 'narrow';
+  summary: string;
+}) {
+  const { base, head, baseline, g, variant } = props;
+  const xn = Math.max(base.scores.length, head.scores.length, 1);
+  const values = [...base.scores, ...head.scores].filter((v): v is number => v != null);
+  if (baseline != null) values.push(baseline);
+  let lo = values.length > 0 ? Math.min(...values) : 0;
+  let hi = values.length > 0 ? Math.max(...values) : 100;
+  const pad = (hi - lo) * 0.08;
+  lo -= pad;
+  hi += pad;
+  const { min, max, ticks } = niceTicks(lo, hi);
+  const pw = g.w - g.m.left - g.m.right;
+  const ph = g.h - g.m.top - g.m.bottom;
+  const yOf = (v: number) => g.m.top + ph - ((v - min) / (max - min)) * ph;
+  const xOf = (i: number) => (xn === 1 ? g.m.left + pw / 2 : g.m.left + (i / (xn - 1)) * pw);
+  const b = seriesPaths(base, xOf, yOf);
+  const h = seriesPaths(head, xOf, yOf);
+  const axisY = g.m.top + ph;
+  const titleId = `compare-chart-title-${variant}`;
+  const descId = `compare-chart-desc-${variant}`;
+  return (
+    <svg
+      class={`chart chart-${variant}${xn > DENSE ? ' dense' : ''}`}
+      viewBox={`0 0 ${g.w} ${g.h}`}
+      role="img"
+      aria-labelledby={`${titleId} ${descId}`}
+    >
+      <title id={titleId}>Average score per iteration, both runs</title>
+      <desc id={descId}>{props.summary} Every value is listed in the table below.</desc>
+      <g aria-hidden="true">
+        {ticks.map((t) => (
+          <>
+            <line class="grid" x1={g.m.left} x2={g.w - g.m.right} y1={r(yOf(t))} y2={r(yOf(t))} />
+            <text x={g.m.left - 8} y={r(yOf(t) + 4)} text-anchor="end">
+              {formatTick(t)}
+            </text>
+          </>
+        ))}
+        <line class="axis" x1={g.m.left} x2={g.w - g.m.right} y1={axisY} y2={axisY} />
+        {xTickIndexes(xn, g.xTicks).map((i) => {
+          const x = r(xOf(i));
+          const anchor = xn === 1 ? 'middle' : i === 0 ? 'start' : i === xn - 1 ? 'end' : 'middle';
+          return (
+            <>
+              <line class="axis" x1={x} x2={x} y1={axisY} y2={axisY + 5} />
+              <text x={x} y={axisY + 19} text-anchor={anchor}>
+                {String(i + 1)}
+              </text>
+            </>
+          );
+        })}
+        <text class="axis-title" x={g.m.left + pw / 2} y={g.h - 5} text-anchor="middle">
+          Iteration
+        </text>
+        <text
+          class="axis-title"
+          x={13}
+          y={g.m.top + ph / 2}
+          text-anchor="middle"
+          transform={`rotate(-90 13 ${g.m.top + ph / 2})`}
+        >
+          Score
+        </text>
+        {baseline != null ? (
+          <path class="s-base" d={`M${g.m.left} ${r(yOf(baseline))}H${g.w - g.m.right}`} />
+        ) : null}
+        {b.line ? <path class="s-base-run" d={b.line} /> : null}
+        {b.markers ? <path class="m-base-run" d={b.markers} /> : null}
+        {h.line ? <path class="s-head" d={h.line} /> : null}
+        {h.markers ? <path class="m-head" d={h.markers} /> : null}
+      </g>
+    </svg>
+  );
+}
+
+function ChartSection({ base, head, cmp }: { base: Job; head: Job; cmp: Comparison }) {
+  const b = { scores: scores(base) };
+  const h = { scores: scores(head) };
+  const n = Math.max(b.scores.length, h.scores.length);
+  if (n === 0) {
+    return (
+      <Section id="chart" title="Score per iteration">
+        <Empty>Neither run has iterations yet.</Empty>
+      </Section>
+    );
+  }
+  const baseline = cmp.baseline.head;
+  const summary =
+    `The base run has ${plural(b.scores.length, 'iteration')}, best ${formatScore(cmp.best.base)}; ` +
+    `this run has ${plural(h.scores.length, 'iteration')}, best ${formatScore(cmp.best.head)}.`;
+  return (
+    <Section id="chart" title="Score per iteration">
+      <figure class="chart">
+        <CompareChartSvg
+          base={b}
+          head={h}
+          baseline={baseline}
+          g={GEOMETRY.wide}
+          variant="wide"
+          summary={summary}
+        />
+        <CompareChartSvg
+          base={b}
+          head={h}
+          baseline={baseline}
+          g={GEOMETRY.narrow}
+          variant="narrow"
+          summary={summary}
+        />
+        <ul class="legend" aria-hidden="true">
+          <li>
+            <span class="sw"></span>This run
+          </li>
+          <li>
+            <span class="sw sw-base-run"></span>Base run
+          </li>
+          {baseline != null ? (
+            <li>
+              <span class="sw sw-base"></span>Baseline {formatScore(baseline)}
+            </li>
+          ) : null}
+        </ul>
+        <figcaption>
+          Average score of each iteration, in order, for both runs. The{' '}
+          <a href="#iterations">Iterations table</a> lists every value.
+        </figcaption>
+      </figure>
+      <h3 id="iterations">Iterations</h3>
+      <TableWrap label="Iterations of both runs" tall={n > 25}>
+        <table class="data">
+          <caption class="sr-only">
+            The average score of each iteration of the base run and of this run, by position, and the change.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col" class="num">
+                #
+              </th>
+              <th scope="col" class="num">
+                Base run
+              </th>
+              <th scope="col" class="num">
+                This run
+              </th>
+              <th scope="col" class="num">
+                Change
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {Array.from({ length: n }, (_, i) => {
+              const bv = b.scores[i] ?? null;
+              const hv = h.scores[i] ?? null;
+              const change = bv != null && hv != null ? hv - bv : null;
+              return (
+                <tr>
+                  <th scope="row" class="num">
+                    {i + 1}
+                  </th>
+                  <td class="num">{formatScore(bv)}</td>
+                  <td class="num">{formatScore(hv)}</td>
+                  {/* Sign and colour only: 2,000 rows stay light, and the header says what it is. */}
+                  <td class={`num dir-${direction(change)}`}>{formatDelta(change)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableWrap>
+    </Section>
+  );
+}
+
+export function ComparePage({
+  base,
+  head,
+  cmp,
+  ctx,
+}: {
+  base: Job;
+  head: Job;
+  cmp: Comparison;
+  ctx: ComparePageContext;
+}) {
+  const urls = compareUrls(ctx.base, base.id, head.id, ctx.version);
+  const baseUrls = jobUrls(ctx.base, base.id, ctx.baseVersion);
+  const headUrls = jobUrls(ctx.base, head.id, ctx.headVersion);
+  const title = `${truncateText(jobTitle(head), 70)} against its base run`;
+  const description = describeComparison(base, head, cmp);
+  return (
+    <Layout
+      title={`${title} · ${SERVICE_NAME}`}
+      description={description}
+      canonical={urls.page}
+      og={{
+        title,
+        description,
+        url: urls.page,
+        image: urls.ogPng,
+        imageAlt: `Comparison card: ${description}`,
+      }}
+      crumb={<>Comparison</>}
+    >
+      {ctx.stale ? (
+        <div class="banner banner-warn" role="status">
+          <span class="dot" aria-hidden="true"></span>
+          <div>
+            <strong>Showing a saved copy of the {ctx.stale.side}.</strong> The Overmind API could not be
+            reached ({ctx.stale.reason}), so this page may be out of date.
+          </div>
+        </div>
+      ) : null}
+      <header class="job-head">
+        <div class="eyebrow">
+          <span>Comparison</span>
+          <span aria-hidden="true">·</span>
+          <span>{head.job_type ? JOB_TYPE_LABELS[head.job_type] : 'Job'}</span>
+        </div>
+        <h1 dir="auto">{jobTitle(head)}</h1>
+        <div class="sub">
+          <span>
+            This run against the base run <span dir="auto">{jobTitle(base)}</span>
+          </span>
+        </div>
+      </header>
+      <Section id="runs" title="The two runs">
+        <div class="runs">
+          <Run role="Base run" job={base} report={baseUrls.report} />
+          <Run role="This run" job={head} report={headUrls.report} />
+        </div>
+      </Section>
+      <Section id="summary" title="Score" lead="This run's figures, with the base run's and the change.">
+        <div class="stats">
+          <Stat label="Baseline" f={cmp.baseline} neutral />
+          <Stat label="Best" f={cmp.best} />
+          <Stat label="Improvement" f={cmp.improvement} signedValues />
+        </div>
+      </Section>
+      <Dimensions cmp={cmp} />
+      <ChartSection base={base} head={head} cmp={cmp} />
+      <Section id="links" title="Links">
+        <ul>
+          <li>
+            <a href={baseUrls.report}>Report of the base run</a> (<a href={baseUrls.json}>JSON</a>)
+          </li>
+          <li>
+            <a href={headUrls.report}>Report of this run</a> (<a href={headUrls.json}>JSON</a>)
+          </li>
+          <li>
+            <a href={urls.comment}>This comparison as a pull-request comment</a> (markdown)
+          </li>
+          <li>
+            <a href={urls.ogPng}>The comparison card</a> (PNG, 1200×630)
+          </li>
+        </ul>
+      </Section>
+    </Layout>
+  );
+}
+
+export function renderComparePage(base: Job, head: Job, cmp: Comparison, ctx: ComparePageContext): string {
+  return renderDocument(<ComparePage base={base} head={head} cmp={cmp} ctx={ctx} />);
+}
