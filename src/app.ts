@@ -8,6 +8,9 @@ import { renderMessageBadge } from './images';
 import { apiRoutes } from './routes/api';
 import { imageRoutes } from './routes/images';
 import { pageRoutes } from './routes/pages';
+import { shareGate } from './routes/share-mount';
+import { shareRoutes } from './routes/shares';
+import { shareSettings } from './share';
 import { pullRoutes } from './routes/pulls';
 import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
@@ -51,19 +54,37 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.use('/api/*', publicCors);
   app.use('/jobs/:id/badge.json', publicCors);
 
+  // Signed mode: share links, and the not-found answer for any job without one. It must stay
+  // registered before every route, so routes mounted below are covered without knowing it.
+  app.use(
+    '*',
+    shareGate(state, (req, env, ctx) => app.fetch(req, env, ctx)),
+  );
+
   // Liveness without an upstream call; the memory tier's size lets load tests check its bound from outside.
+  // A signed mode that cannot verify links is a 503 here too, so monitoring sees it.
   app.get('/healthz', (c) => {
     c.header('Cache-Control', 'no-store');
     const m = state.memory;
-    return c.json({
-      status: 'ok',
-      memory_cache: m ? { bytes: m.bytes, max_bytes: m.maxBytes, entries: m.size } : null,
-    });
+    const share = shareSettings(readConfig(c.env ?? {}));
+    const problem = share.mode === 'signed' ? share.problem : null;
+    return c.json(
+      {
+        status: problem ? 'misconfigured' : 'ok',
+        memory_cache: m ? { bytes: m.bytes, max_bytes: m.maxBytes, entries: m.size } : null,
+        share:
+          share.mode === 'public'
+            ? { mode: 'public' }
+            : { mode: 'signed', previous_secret: share.secrets.length > 1, problem },
+      },
+      problem ? 503 : 200,
+    );
   });
 
   app.route('/', apiRoutes(state));
   app.route('/', pageRoutes(state));
   app.route('/', imageRoutes(state));
+  app.route('/', shareRoutes(state));
   app.route('/', pullRoutes(state));
 
   app.all('*', (c) => {
@@ -119,6 +140,8 @@ const BADGE_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   upstream_auth: 'unavailable',
   upstream_invalid: 'unavailable',
   upstream_rate_limited: 'unavailable',
+  share_expired: 'link expired',
+  misconfigured: 'unavailable',
 };
 
 export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps): Promise<Response> {

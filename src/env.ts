@@ -30,6 +30,16 @@ export interface Env {
   MISS_RATE_LIMIT?: string;
   /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
   PUBLIC_ORIGIN?: string;
+  /** "public" (default): any job is readable by its id. "signed": only under a share link, /s/{token}/…; any other value fails closed. */
+  SHARE_MODE?: string;
+  /** Secret: HMAC-SHA256 key of share links, at least 32 characters. Signed mode without it answers 503 on every job route. */
+  SHARE_SECRET?: string;
+  /** Secret: the secret before the last rotation, still accepted for verifying (never for minting). */
+  SHARE_SECRET_PREVIOUS?: string;
+  /** Longest `expires_in` POST /api/shares accepts, in seconds (default 31536000, one year). */
+  SHARE_MAX_EXPIRES_SECONDS?: string;
+  /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
+  SHARE_MINT_LIMITER?: RateLimit;
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).catch(fallback);
@@ -84,6 +94,15 @@ const ConfigSchema = z.object({
       }
     })
     .catch(''),
+  // Unset or empty is public; any other value than the two words is kept, and fails closed (src/share.ts).
+  SHARE_MODE: z
+    .unknown()
+    .transform((v) =>
+      v == null ? 'public' : typeof v === 'string' ? v.trim().toLowerCase() || 'public' : 'invalid',
+    ),
+  SHARE_SECRET: z.string().trim().catch(''),
+  SHARE_SECRET_PREVIOUS: z.string().trim().catch(''),
+  SHARE_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(315_360_000).catch(31_536_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -13,7 +13,18 @@ export type ErrorCode =
   | 'uri_too_long'
   | 'headers_too_large'
   | 'rate_limited'
-  | 'internal_error';
+  | 'internal_error'
+  /** Signed sharing is on but cannot verify links (no or short SHARE_SECRET, unknown SHARE_MODE): 503. */
+  | 'misconfigured'
+  /** A genuine share link past its expiry: 410. */
+  | 'share_expired'
+  /** No caller key, or the upstream refused it (minting): 401. */
+  | 'unauthorized'
+  /** The upstream says the caller's key may not read that job (minting): 403. */
+  | 'forbidden'
+  /** A request body that is not the JSON asked for: 400. */
+  | 'invalid_body'
+  | 'payload_too_large';
 
 export class AppError extends Error {
   constructor(

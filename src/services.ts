@@ -4,6 +4,7 @@ import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
 import { uuid, type Job } from './schema';
+import { shareContextOf } from './share';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
 import { upstreamSource, type FetchFn, type JobSource } from './upstream';
 
@@ -107,7 +108,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     log: deps.log,
   };
   const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
-  const pathBase = '';
+  const pathBase = shareContextOf(c.req.raw)?.pathBase ?? '';
   return {
     config,
     source,

@@ -24,10 +24,29 @@ export function upstreamSource(config: Config, fetchFn: FetchFn): JobSource {
   };
 }
 
-async function fetchUpstreamJob(config: Config, id: string, fetchFn: FetchFn): Promise<unknown> {
+/**
+ * The job as the caller's own key sees it, for minting a share link (src/routes/shares.ts): never
+ * the service key, never cached or coalesced by the caller, and a refused key is the caller's 401
+ * or 403, not the service's 502. Every other outcome maps as for the service's calls.
+ */
+export function fetchJobWithCallerKey(
+  config: Config,
+  id: string,
+  callerKey: string,
+  fetchFn: FetchFn,
+): Promise<unknown> {
+  return fetchUpstreamJob(config, id, fetchFn, { key: callerKey, caller: true });
+}
+
+async function fetchUpstreamJob(
+  config: Config,
+  id: string,
+  fetchFn: FetchFn,
+  as: { key: string; caller: boolean } = { key: config.OVERMIND_API_KEY, caller: false },
+): Promise<unknown> {
   const url = `${config.UPSTREAM_URL}/api/jobs/${encodeURIComponent(id)}/`;
   const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': USER_AGENT };
-  if (config.OVERMIND_API_KEY) headers['X-Api-Key'] = config.OVERMIND_API_KEY;
+  if (as.key) headers['X-Api-Key'] = as.key;
 
   const controller = new AbortController();
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
@@ -41,7 +60,7 @@ async function fetchUpstreamJob(config: Config, id: string, fetchFn: FetchFn): P
       throw mapFetchFailure(err, controller.signal, timeoutMs);
     }
     const text = await readCapped(res, config.UPSTREAM_MAX_BYTES, controller, timeoutMs);
-    return interpret(res, text);
+    return interpret(res, text, as.caller);
   } finally {
     clearTimeout(timer);
   }
@@ -125,7 +144,7 @@ function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** Map an upstream status and body to the raw job or a precise error. */
-function interpret(res: Response, text: string): unknown {
+function interpret(res: Response, text: string, caller = false): unknown {
   const status = res.status;
   if (status === 200) {
     if (!isJsonType(res)) {
@@ -141,6 +160,14 @@ function interpret(res: Response, text: string): unknown {
     const parsed = isJsonType(res) ? tryJson(text) : { ok: false as const };
     if (parsed.ok) throw notFound();
     return fail('The upstream answered 404 without a JSON body: its route may have moved.');
+  }
+  if (caller && status === 401) {
+    throw new AppError(401, 'unauthorized', 'The Overmind API did not accept this key.', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  if (caller && status === 403) {
+    throw new AppError(403, 'forbidden', 'This key may not read that job.');
   }
   if (status === 401 || status === 403) {
     throw new AppError(

@@ -18,8 +18,11 @@ import { Change, Section, StatusPill, TableWrap } from './sections/common';
 
 const ERROR_TITLES: Record<number, string> = {
   400: 'That is not a job id',
+  401: 'An API key is needed',
+  403: 'Not allowed',
   404: 'Job not found',
   405: 'Method not allowed',
+  410: 'This share link has expired',
   414: 'Address too long',
   429: 'Too many requests',
   500: 'Something went wrong',
@@ -31,6 +34,7 @@ const ERROR_TITLES: Record<number, string> = {
 const ERROR_HINTS: Record<number, string> = {
   400: 'Job ids are UUIDs, like 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e. Check the link you followed.',
   404: 'The job may have been deleted, or the link may be mistyped.',
+  410: 'Share links can carry an expiry. Ask whoever sent you this one for a new link.',
   429: 'Wait a moment, then reload the page.',
   502: 'This is usually brief. Reload the page in a minute.',
   503: 'This is usually brief. Reload the page in a minute.',
@@ -101,7 +105,7 @@ function JobRow({
   );
 }
 
-function UrlForms({ origin }: { origin: string }) {
+function UrlForms({ origin, signed }: { origin: string; signed: boolean }) {
   const example = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
   const rows: [string, string][] = [
     [`/jobs/{id}`, 'The report page: scores, chart, iterations, what changed, and the report.'],
@@ -132,9 +136,16 @@ function UrlForms({ origin }: { origin: string }) {
           </tbody>
         </table>
       </TableWrap>
-      <p class="note">
-        Example: <code>{`${origin}/jobs/${example}`}</code>
-      </p>
+      {signed ? (
+        <p class="note">
+          Jobs here are private: each of these paths answers only under a share link,{' '}
+          <code>{`${origin}/s/{token}/jobs/{id}`}</code>, minted by someone whose API key can read the job.
+        </p>
+      ) : (
+        <p class="note">
+          Example: <code>{`${origin}/jobs/${example}`}</code>
+        </p>
+      )}
     </Section>
   );
 }
@@ -143,8 +154,10 @@ export function IndexPage(props: {
   jobs: Job[] | null;
   origin: string;
   versions?: Record<string, string> | undefined;
+  /** Signed sharing: no job is listed, and the page says how jobs open. */
+  signed?: boolean | undefined;
 }) {
-  const { jobs, origin, versions } = props;
+  const { jobs, origin, versions, signed = false } = props;
   const showBadges = jobs != null && versions != null && jobs.some((j) => versions[j.id] != null);
   return (
     <Layout
@@ -155,10 +168,13 @@ export function IndexPage(props: {
       <div class="hero">
         <h1>Agent optimisation reports</h1>
         <p>
-          Every Overmind job has a public report page, a score card for link previews and a badge for READMEs.
+          Every Overmind job has a {signed ? 'shareable' : 'public'} report page, a score card for link
+          previews and a badge for READMEs.
           {jobs
             ? ' These demo jobs show what they look like.'
-            : ' Open a job by its id using the URL forms below.'}
+            : signed
+              ? ' Jobs here open only under a share link.'
+              : ' Open a job by its id using the URL forms below.'}
         </p>
       </div>
       {jobs ? (
@@ -195,7 +211,7 @@ export function IndexPage(props: {
           )}
         </Section>
       ) : null}
-      <UrlForms origin={origin} />
+      <UrlForms origin={origin} signed={signed} />
     </Layout>
   );
 }
@@ -203,7 +219,9 @@ export function IndexPage(props: {
 /** The index: demo jobs in demo mode (`jobs` non-null), else the URL forms. */
 export function renderIndexPage(
   jobs: Job[] | null,
-  ctx: { origin: string; versions?: Record<string, string> },
+  ctx: { origin: string; versions?: Record<string, string>; signed?: boolean },
 ): string {
-  return renderDocument(<IndexPage jobs={jobs} origin={ctx.origin} versions={ctx.versions} />);
+  return renderDocument(
+    <IndexPage jobs={jobs} origin={ctx.origin} versions={ctx.versions} signed={ctx.signed} />,
+  );
 }

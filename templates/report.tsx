@@ -27,6 +27,13 @@ import { LIVE_SCRIPT } from './live';
 export interface PageContext {
   /** e.g. "https://edge.example", no trailing slash; for absolute URLs. */
   origin: string;
+  /**
+   * Base of this job's links: the origin, or the origin and a share link's `/s/{token}` (links.ts).
+   * Default: `origin`.
+   */
+  base?: string;
+  /** `base` without the origin, for same-origin image previews. Default: ''. */
+  pathBase?: string;
   /** ms epoch, for relative times. */
   now: number;
   /** Image version for jobUrls(). */
@@ -171,7 +178,7 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
   const iterations = sortedIterations(job);
   const title = jobTitle(job);
   const description = describeJob(job);
-  const urls = jobUrls(ctx.origin, job.id, ctx.version);
+  const urls = jobUrls(ctx.base ?? ctx.origin, job.id, ctx.version);
   const active = !isTerminal(job.status);
 
   const hasDims = iterations.some((it) => it.dimension_scores != null);
@@ -216,7 +223,12 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
       <BacktestSection value={job.backtest_results} />
       <ReportSection markdown={job.report_markdown} />
       <ResultSection value={job.result} />
-      <ShareSection job={job} origin={ctx.origin} version={ctx.version} />
+      <ShareSection
+        job={job}
+        base={ctx.base ?? ctx.origin}
+        pathBase={ctx.pathBase ?? ''}
+        version={ctx.version}
+      />
       {/* The second raw() of the page: a constant of ours (templates/live.ts), allowed by its CSP hash. */}
       {active ? <script>{raw(LIVE_SCRIPT)}</script> : null}
     </Layout>

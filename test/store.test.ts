@@ -51,6 +51,10 @@ describe('readConfig', () => {
       MEMORY_CACHE_BYTES: 16 * 1024 * 1024,
       MISS_RATE_LIMIT: true,
       PUBLIC_ORIGIN: '',
+      SHARE_MODE: 'public',
+      SHARE_SECRET: '',
+      SHARE_SECRET_PREVIOUS: '',
+      SHARE_MAX_EXPIRES_SECONDS: 31_536_000,
     });
   });
 

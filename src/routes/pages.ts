@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import { isTerminal } from '../schema';
 import { cacheStateHeaders, conditional, jobCacheControl, pageHeaders } from '../http';
 import { rendered, renderKey } from '../render';
+import { shareSettings } from '../share';
 import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
 
 // The HTML faces: the index and the report page.
@@ -18,8 +19,14 @@ export function pageRoutes(state: IsolateState) {
 
   app.get('/', async (c) => {
     const s = services(c, state);
-    const demo = s.source.kind === 'demo' ? await demoJobs(s.config, s.deps.now()) : null;
-    const html = renderIndexPage(demo?.jobs ?? null, { origin: s.origin, versions: demo?.versions ?? {} });
+    // Signed mode lists no jobs: each one opens only under its share link.
+    const signed = shareSettings(s.config).mode === 'signed';
+    const demo = s.source.kind === 'demo' && !signed ? await demoJobs(s.config, s.deps.now()) : null;
+    const html = renderIndexPage(demo?.jobs ?? null, {
+      origin: s.origin,
+      versions: demo?.versions ?? {},
+      signed,
+    });
     return c.html(html, 200, {
       'Cache-Control': 'public, max-age=300',
       ...(await pageHeaders()),
@@ -37,12 +44,16 @@ export function pageRoutes(state: IsolateState) {
     const period = Math.floor(s.deps.now() / periodMs);
     const key = renderKey(s, 'report', id, entry.version, {
       origin: s.origin,
+      // Under a share link the page's links carry its token: one cached page per link.
+      base: s.base,
       stale: stale?.code ?? '',
       period: String(period),
     });
     const page = await rendered(s, key, 'report', () =>
       renderReportPage(jobOf(entry.body), {
         origin: s.origin,
+        base: s.base,
+        pathBase: s.pathBase,
         now: s.deps.now(),
         version: entry.version,
         stale: stale ? { reason: stale.detail } : null,

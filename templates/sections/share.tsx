@@ -41,8 +41,9 @@ export interface ShareSnippets {
   cardPicture: string;
 }
 
-export function shareSnippets(job: Job, origin: string, version: string): ShareSnippets {
-  const u = jobUrls(origin, job.id, version);
+/** `base` is the origin, or the origin and a share link's prefix (links.ts): snippets carry it. */
+export function shareSnippets(job: Job, base: string, version: string): ShareSnippets {
+  const u = jobUrls(base, job.id, version);
   const alt = altText(job);
   const mdAlt = escapeMarkdownAlt(alt);
   const hAlt = escapeHtmlText(alt);
@@ -71,12 +72,22 @@ function Snippet({ label, text }: { label: string; text: string }) {
   );
 }
 
-export function ShareSection({ job, origin, version }: { job: Job; origin: string; version: string }) {
-  const s = shareSnippets(job, origin, version);
-  const abs = jobUrls(origin, job.id, version);
-  // Previews load from this origin by path, which the CSP's img-src 'self' allows
-  // whatever host name the page was reached by.
-  const rel = jobUrls('', job.id, version);
+export function ShareSection({
+  job,
+  base,
+  pathBase = '',
+  version,
+}: {
+  job: Job;
+  base: string;
+  pathBase?: string;
+  version: string;
+}) {
+  const s = shareSnippets(job, base, version);
+  const abs = jobUrls(base, job.id, version);
+  // Previews load from this origin by path (under the share link, if any), which the CSP's
+  // img-src 'self' allows whatever host name the page was reached by.
+  const rel = jobUrls(pathBase, job.id, version);
   return (
     <Section
       id="share"

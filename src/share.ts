@@ -1,0 +1,206 @@
+// Share links (README "Private sharing"): capability tokens, each opening one job.
+//
+// A token is the base64url (no padding) of
+//
+//   version (1 byte) ‖ job id (16 bytes) ‖ expiry (4 bytes, Unix seconds; version 2 only) ‖ MAC (32 bytes)
+//
+// where MAC = HMAC-SHA256(SHARE_SECRET, DOMAIN ‖ every byte before it), computed and verified
+// through WebCrypto (`crypto.subtle.verify` compares in constant time). The token names its job,
+// so a verifier can tell a genuine token for another job from a forgery without loading anything,
+// and several tokens can stand side by side in one share segment (`/s/{a}.{b}/compare/…`).
+//
+// This file has no runtime imports, so `scripts/share.ts` runs it under plain Node to mint
+// links locally with exactly the code the worker verifies them with.
+
+import type { Config } from './env';
+
+/** Bound into every MAC, so a signature made for anything else with the same key never verifies. */
+const DOMAIN = new TextEncoder().encode('overmind-edge share link v1\n');
+const V_NO_EXPIRY = 1;
+const V_EXPIRY = 2;
+const ID_BYTES = 16;
+const MAC_BYTES = 32;
+const MAX_EXPIRY = 0xffff_ffff;
+
+/** Shortest secret accepted: HMAC keys below 256 bits are within reach of an offline search. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** Tokens one share segment may hold: one per job a request names (a compare page names two). */
+export const MAX_TOKENS_PER_SEGMENT = 4;
+
+export interface SharePayload {
+  /** Lower-case UUID. */
+  jobId: string;
+  /** Unix seconds, or null for a link that never expires. */
+  expiresAt: number | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function importShareKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
+}
+
+/** A token for `jobId`, signed with `key` (the current SHARE_SECRET). */
+export async function mintShareToken(key: CryptoKey, payload: SharePayload): Promise<string> {
+  if (!UUID.test(payload.jobId)) throw new Error('a share token needs a UUID job id');
+  const { expiresAt } = payload;
+  if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > 0 && expiresAt <= MAX_EXPIRY)) {
+    throw new Error('a share token expiry must be whole Unix seconds before 2106');
+  }
+  const head = new Uint8Array(1 + ID_BYTES + (expiresAt === null ? 0 : 4));
+  head[0] = expiresAt === null ? V_NO_EXPIRY : V_EXPIRY;
+  head.set(idBytes(payload.jobId), 1);
+  if (expiresAt !== null) new DataView(head.buffer).setUint32(1 + ID_BYTES, expiresAt);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, signed(head)));
+  const token = new Uint8Array(head.byteLength + MAC_BYTES);
+  token.set(head);
+  token.set(mac, head.byteLength);
+  return toBase64url(token);
+}
+
+/**
+ * The payload of a genuine token, or null for anything else: malformed, truncated, padded,
+ * non-canonical, or signed by none of `keys` (the current secret, then the previous one).
+ * Expiry is not judged here: the caller compares `expiresAt` with its own clock.
+ */
+export async function verifyShareToken(
+  keys: readonly CryptoKey[],
+  token: string,
+): Promise<SharePayload | null> {
+  const bytes = fromBase64url(token);
+  if (!bytes) return null;
+  const version = bytes[0];
+  const headLength = version === V_NO_EXPIRY ? 1 + ID_BYTES : version === V_EXPIRY ? 1 + ID_BYTES + 4 : -1;
+  if (headLength < 0 || bytes.byteLength !== headLength + MAC_BYTES) return null;
+  const head = bytes.subarray(0, headLength);
+  const mac = bytes.subarray(headLength);
+  let genuine = false;
+  for (const key of keys) {
+    if (await crypto.subtle.verify('HMAC', key, mac, signed(head))) {
+      genuine = true;
+      break;
+    }
+  }
+  if (!genuine) return null;
+  const expiresAt =
+    version === V_EXPIRY ? new DataView(head.buffer, head.byteOffset).getUint32(1 + ID_BYTES) : null;
+  return { jobId: idString(head.subarray(1, 1 + ID_BYTES)), expiresAt };
+}
+
+function signed(head: Uint8Array): Uint8Array {
+  const m = new Uint8Array(DOMAIN.byteLength + head.byteLength);
+  m.set(DOMAIN);
+  m.set(head, DOMAIN.byteLength);
+  return m;
+}
+
+function idBytes(id: string): Uint8Array {
+  const hex = id.replace(/-/g, '').toLowerCase();
+  const out = new Uint8Array(ID_BYTES);
+  for (let i = 0; i < ID_BYTES; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function idString(bytes: Uint8Array): string {
+  let h = '';
+  for (const b of bytes) h += b.toString(16).padStart(2, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// base64url without padding. Kept here (cache.ts has an encoder too) so this file stays
+// import-free for the Node script; decoding is strict, so each token has exactly one spelling.
+
+function toBase64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const LONGEST_TOKEN = Math.ceil(((1 + ID_BYTES + 4 + MAC_BYTES) * 4) / 3);
+
+function fromBase64url(s: string): Uint8Array | null {
+  // atob would skip whitespace and accept padding; neither belongs in a token.
+  if (s.length === 0 || s.length > LONGEST_TOKEN || !/^[A-Za-z0-9_-]+$/.test(s)) return null;
+  let bin: string;
+  try {
+    bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  // The last character can carry unused bits; only the canonical spelling is the token.
+  return toBase64url(bytes) === s ? bytes : null;
+}
+
+// What the share settings amount to, from the config (src/env.ts).
+
+export type ShareSettings =
+  | { mode: 'public' }
+  | { mode: 'signed'; secrets: string[]; problem: null }
+  /** Signed mode that cannot verify anything: every job route fails closed with 503. */
+  | { mode: 'signed'; secrets: []; problem: string };
+
+export function shareSettings(
+  config: Pick<Config, 'SHARE_MODE' | 'SHARE_SECRET' | 'SHARE_SECRET_PREVIOUS'>,
+): ShareSettings {
+  const mode = config.SHARE_MODE;
+  if (mode === 'public') return { mode: 'public' };
+  // Anything but the two known words is a typo, and a typo must not publish every job.
+  if (mode !== 'signed') {
+    return { mode: 'signed', secrets: [], problem: 'SHARE_MODE is neither "public" nor "signed".' };
+  }
+  const current = config.SHARE_SECRET;
+  const previous = config.SHARE_SECRET_PREVIOUS;
+  if (current === '') {
+    return {
+      mode: 'signed',
+      secrets: [],
+      problem: 'SHARE_MODE is "signed" but SHARE_SECRET is not set, so no share link can be verified.',
+    };
+  }
+  if (current.length < MIN_SECRET_LENGTH || (previous !== '' && previous.length < MIN_SECRET_LENGTH)) {
+    return {
+      mode: 'signed',
+      secrets: [],
+      problem: `SHARE_SECRET and SHARE_SECRET_PREVIOUS must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32).`,
+    };
+  }
+  return { mode: 'signed', secrets: previous !== '' ? [current, previous] : [current], problem: null };
+}
+
+// The share a request was opened under. The share middleware (src/routes/share-mount.ts) checks
+// `/s/{tokens}/…`, then dispatches the public path as a new Request; this map carries what it
+// decided to that inner request, where services() reads the link base from it.
+
+export interface ShareContext {
+  /** `/s/{segment}`: the prefix of every job link an answer under this share prints. */
+  pathBase: string;
+  /** Each verified token of the segment, by the job it opens. */
+  jobs: ReadonlyMap<string, SharePayload>;
+}
+
+export type ShareDecision = { ok: true; share: ShareContext } | { ok: false; error: Error };
+
+const decisions = new WeakMap<Request, ShareDecision>();
+
+export function setShareDecision(req: Request, decision: ShareDecision): void {
+  decisions.set(req, decision);
+}
+
+export function shareDecisionOf(req: Request): ShareDecision | undefined {
+  return decisions.get(req);
+}
+
+/** The share an authorised request runs under; undefined in public mode and on public paths. */
+export function shareContextOf(req: Request): ShareContext | undefined {
+  const d = decisions.get(req);
+  return d?.ok ? d.share : undefined;
+}
