@@ -1,14 +1,27 @@
 import type { Config } from './env';
-import { AppError, notFound } from './errors';
+import { AppError, fromErrorShape, notFound, type ErrorShape } from './errors';
 import { isTerminal, JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
 import type { Store, Stored } from './store';
 import type { JobSource } from './upstream';
 
-// Getting a job: memory tier → Cache API → source, with freshness by status,
-// stale-while-revalidate, stale-if-error, negative caching of 404s and one
-// upstream call per id however many requests miss at once.
+// Getting a job, nearest tier first: the isolate's memory → the location's Cache API → the
+// job's shield (a Durable Object, src/shield.ts) → the source. Freshness by status,
+// stale-while-revalidate, stale-if-error, negative caching of 404s, and one call per id
+// however many requests miss at once (per isolate here; per job worldwide in the shield).
+// Without a shield, or when it fails, the isolate asks the source itself.
 
 export type CacheState = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED';
+
+/** Where the copy that answered came from: `source` means fetched for this answer, directly or by the shield. */
+export type Tier = 'memory' | 'cache' | 'shield' | 'source';
+
+export interface AnswerTiming {
+  tier: Tier;
+  /** Milliseconds waited on the shield, when it was asked. */
+  shieldMs?: number;
+  /** Milliseconds the source call took, when one was made for this answer. */
+  sourceMs?: number;
+}
 
 /** A validated, redacted job as served: the public JSON and what is derived from it. */
 export interface JobEntry {
@@ -30,30 +43,74 @@ export interface JobAnswer {
   /** Why a stale copy is served: the upstream's failure, or 'revalidating' in the background. */
   staleReason: AppError | 'revalidating' | null;
   ageSeconds: number;
+  /** Which tier answered and what the calls behind it cost (Server-Timing). */
+  timing?: AnswerTiming;
 }
 
-export interface JobDeps {
+/** What the shield answers an isolate: plain data, since errors lose their class over RPC. */
+export type ShieldAnswer =
+  | {
+      ok: true;
+      entry: JobEntry;
+      /** The shield's own view: HIT is its fresh stored copy, STALE a stored copy past freshness. */
+      cache: CacheState;
+      stale: ErrorShape | 'revalidating' | null;
+      sourceMs?: number;
+    }
+  | {
+      ok: false;
+      error: ErrorShape;
+      /** For not_found: when the shield learned it, so the isolate remembers it no longer. */
+      storedAt?: number;
+      sourceMs?: number;
+    };
+
+/** How an isolate reaches a job's shield. `load` rejects when the shield itself fails. */
+export interface ShieldClient {
+  load(id: string): Promise<ShieldAnswer>;
+}
+
+/** What a source call needs: the isolate's deps and the shield's both satisfy it. */
+export interface SourceDeps {
   config: Config;
   source: JobSource;
-  store: Store;
   now: () => number;
+  log: (fields: Record<string, unknown>) => void;
+}
+
+export interface JobDeps extends SourceDeps {
+  store: Store;
   waitUntil: (p: Promise<unknown>) => void;
   /**
-   * Asked before a foreground upstream call: false means this client has spent its
+   * Asked before a foreground miss: false means this client has spent its
    * miss budget (the Rate Limiting binding), and it gets a 429 or a stale copy.
    */
   admitMiss: () => Promise<boolean>;
   /** Concurrent fetches of one key share one promise; owned by the isolate. */
-  inflight: Map<string, Promise<JobEntry>>;
-  log: (fields: Record<string, unknown>) => void;
+  inflight: Map<string, Promise<Fetched>>;
+  /** The job's shield, or null: then the isolate asks the source itself. */
+  shield: ShieldClient | null;
 }
+
+/** The outcome of asking past the isolate's tiers. Only unexpected errors are thrown. */
+export type Fetched =
+  | {
+      ok: true;
+      entry: JobEntry;
+      /** Set when the shield could only offer its stored copy (upstream failing or revalidating). */
+      stale: AppError | 'revalidating' | null;
+      /** The shield's view (HIT, STALE) when it answered from its stored copy. */
+      cache: CacheState | null;
+      timing: AnswerTiming;
+    }
+  | { ok: false; error: AppError; timing: AnswerTiming | null };
 
 export function freshSeconds(config: Config, status: JobStatus | null): number {
   return isTerminal(status) ? config.TTL_TERMINAL_SECONDS : config.TTL_ACTIVE_SECONDS;
 }
 
 /** How long a tier keeps a copy: as long as any rule may still serve it. */
-function keepSeconds(config: Config, status: JobStatus | null): number {
+export function keepSeconds(config: Config, status: JobStatus | null): number {
   return (
     freshSeconds(config, status) +
     Math.max(config.STALE_WHILE_REVALIDATE_SECONDS, config.STALE_IF_ERROR_SECONDS)
@@ -84,8 +141,10 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   const { config, store, now } = deps;
   const key = jobCacheKey(deps.source, id);
   // Peek again after the Cache API's await: a fetch that finished meanwhile is in memory by now,
-  // and one still running is in `inflight`, so concurrent misses make one upstream call.
-  const stored = store.peek(key) ?? (await store.get(key)) ?? store.peek(key);
+  // and one still running is in `inflight`, so concurrent misses make one call past this isolate.
+  const peeked = store.peek(key);
+  const stored = peeked ?? (await store.get(key)) ?? store.peek(key);
+  const tier: Tier = peeked ? 'memory' : 'cache';
   const cached = stored ? toEntry(stored, id) : null;
   const good = cached === 'missing' ? null : cached;
   const t = now();
@@ -96,69 +155,214 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   if (good) {
     const age = (t - good.storedAt) / 1000;
     const fresh = freshSeconds(config, good.status);
-    if (age < fresh) return { entry: good, cache: 'HIT', staleReason: null, ageSeconds: age };
+    if (age < fresh)
+      return { entry: good, cache: 'HIT', staleReason: null, ageSeconds: age, timing: { tier } };
     if (age < fresh + config.STALE_WHILE_REVALIDATE_SECONDS) {
       deps.waitUntil(
-        refresh(deps, key, id, false).catch((err: unknown) => {
-          deps.log({ event: 'revalidate_failed', id, code: err instanceof AppError ? err.code : 'unknown' });
+        refresh(deps, key, id, good, false).then((r) => {
+          if (!r.ok) deps.log({ event: 'revalidate_failed', id, code: r.error.code });
         }),
       );
-      return { entry: good, cache: 'STALE', staleReason: 'revalidating', ageSeconds: age };
+      return {
+        entry: good,
+        cache: 'STALE',
+        staleReason: 'revalidating',
+        ageSeconds: age,
+        timing: { tier },
+      };
     }
   }
 
-  try {
-    const entry = await refresh(deps, key, id, true);
-    return { entry, cache: good ? 'REVALIDATED' : 'MISS', staleReason: null, ageSeconds: 0 };
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    if ((err.isUpstreamFailure || err.code === 'rate_limited') && good) {
-      const age = (t - good.storedAt) / 1000;
-      if (age < freshSeconds(config, good.status) + config.STALE_IF_ERROR_SECONDS) {
-        return { entry: good, cache: 'STALE', staleReason: err, ageSeconds: age };
-      }
-    }
-    throw err;
+  const got = await refresh(deps, key, id, good, true);
+  if (got.ok) {
+    const { entry } = got;
+    const ageSeconds = Math.max(0, (t - entry.storedAt) / 1000);
+    if (got.stale) return { entry, cache: 'STALE', staleReason: got.stale, ageSeconds, timing: got.timing };
+    const cache: CacheState =
+      got.cache === 'HIT' ? 'HIT' : got.cache === 'REVALIDATED' || good ? 'REVALIDATED' : 'MISS';
+    return { entry, cache, staleReason: null, ageSeconds, timing: got.timing };
   }
+  const err = got.error;
+  if ((err.isUpstreamFailure || err.code === 'rate_limited') && good) {
+    const age = (t - good.storedAt) / 1000;
+    if (age < freshSeconds(config, good.status) + config.STALE_IF_ERROR_SECONDS) {
+      return {
+        entry: good,
+        cache: 'STALE',
+        staleReason: err,
+        ageSeconds: age,
+        timing: { ...got.timing, tier },
+      };
+    }
+  }
+  throw err;
 }
 
 /**
- * Fetch, validate and store one job; concurrent callers for one key share the work
- * (and the outcome of the first caller's admission).
+ * Ask past the isolate's tiers, once per key however many wait (and with the outcome of
+ * the first caller's admission): the shield when there is one, else, or when it fails, the
+ * source directly. What comes back is kept in the isolate's tiers.
  */
-function refresh(deps: JobDeps, key: string, id: string, foreground: boolean): Promise<JobEntry> {
+function refresh(
+  deps: JobDeps,
+  key: string,
+  id: string,
+  good: JobEntry | null,
+  foreground: boolean,
+): Promise<Fetched> {
   const running = deps.inflight.get(key);
   if (running) return running;
-  const p = (async () => {
+  const p = (async (): Promise<Fetched> => {
     if (foreground && deps.source.kind === 'upstream' && !(await deps.admitMiss())) {
-      throw new AppError(
+      const error = new AppError(
         429,
         'rate_limited',
         'Too many requests for jobs that are not cached. Try again in a minute.',
         { 'Retry-After': '60' },
       );
+      return { ok: false, error, timing: null };
     }
-    return fetchAndStore(deps, key, id);
+    const viaShield = deps.shield ? await askShield(deps, deps.shield, key, id, good) : null;
+    if (viaShield && 'ok' in viaShield) return viaShield;
+    const got = await direct(deps, key, id);
+    // The failed attempt is timed too: a slow or broken shield shows in every answer it delayed.
+    if (viaShield && got.timing) got.timing.shieldMs = viaShield.failedMs;
+    return got;
   })().finally(() => deps.inflight.delete(key));
   deps.inflight.set(key, p);
   return p;
 }
 
-async function fetchAndStore(deps: JobDeps, key: string, id: string): Promise<JobEntry> {
-  const { config, store } = deps;
+/** The shield's answer, kept in the isolate's tiers; `failedMs` when the shield itself failed. */
+async function askShield(
+  deps: JobDeps,
+  shield: ShieldClient,
+  key: string,
+  id: string,
+  good: JobEntry | null,
+): Promise<Fetched | { failedMs: number }> {
+  const t0 = performance.now();
+  let answer: ShieldAnswer;
+  try {
+    answer = await shield.load(id);
+  } catch (err) {
+    const failedMs = round(performance.now() - t0);
+    deps.log({
+      event: 'shield_fallback',
+      id,
+      reason: shieldFailureReason(err),
+      error: scrub(String(err), deps.config.OVERMIND_API_KEY),
+      ms: failedMs,
+    });
+    return { failedMs };
+  }
+  const shieldMs = round(performance.now() - t0);
+  const timing = (tier: Tier): AnswerTiming => ({
+    tier,
+    shieldMs,
+    ...(answer.sourceMs != null ? { sourceMs: answer.sourceMs } : {}),
+  });
+  if (!answer.ok) {
+    const error = fromErrorShape(answer.error);
+    if (error.code === 'not_found') {
+      const missing: Stored = {
+        meta: { kind: 'missing' },
+        body: new Uint8Array(0),
+        storedAt: answer.storedAt ?? deps.now(),
+      };
+      deps.waitUntil(deps.store.put(key, missing, deps.config.NOT_FOUND_TTL_SECONDS));
+    }
+    return { ok: false, error, timing: timing('shield') };
+  }
+  const { entry } = answer;
+  if (!good || good.etag !== entry.etag || good.storedAt !== entry.storedAt) {
+    deps.waitUntil(deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status)));
+  }
+  const stale =
+    answer.stale === null
+      ? null
+      : answer.stale === 'revalidating'
+        ? 'revalidating'
+        : fromErrorShape(answer.stale);
+  const fromStore = answer.cache === 'HIT' || answer.cache === 'STALE';
+  return {
+    ok: true,
+    entry,
+    stale,
+    cache: answer.cache,
+    timing: timing(fromStore ? 'shield' : 'source'),
+  };
+}
+
+export function shieldFailureReason(err: unknown): string {
+  if (err instanceof ShieldTimeout) return 'timeout';
+  const e = err as { overloaded?: unknown; remote?: unknown } | null;
+  if (e && e.overloaded === true) return 'overloaded';
+  return 'error';
+}
+
+/** Raised by a shield client that gave up waiting; the isolate then asks the source itself. */
+export class ShieldTimeout extends Error {
+  constructor(ms: number) {
+    super(`the shield did not answer within ${ms} ms`);
+    this.name = 'ShieldTimeout';
+  }
+}
+
+/** The source asked by the isolate itself: no shield, or the shield failed. */
+async function direct(deps: JobDeps, key: string, id: string): Promise<Fetched> {
+  const t0 = performance.now();
+  try {
+    const entry = await fetchEntry(deps, id);
+    deps.waitUntil(deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status)));
+    return {
+      ok: true,
+      entry,
+      stale: null,
+      cache: null,
+      timing: { tier: 'source', sourceMs: round(performance.now() - t0) },
+    };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code === 'not_found') {
+      const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt: deps.now() };
+      deps.waitUntil(deps.store.put(key, missing, deps.config.NOT_FOUND_TTL_SECONDS));
+    }
+    return { ok: false, error: err, timing: { tier: 'source', sourceMs: round(performance.now() - t0) } };
+  }
+}
+
+export function storedOf(entry: JobEntry): Stored {
+  return {
+    meta: {
+      kind: 'job',
+      etag: entry.etag,
+      version: entry.version,
+      status: entry.status,
+      updatedAt: entry.updatedAt,
+    },
+    body: entry.body,
+    storedAt: entry.storedAt,
+  };
+}
+
+/**
+ * One source call: fetch, validate against the schema, check the id, redact, and derive the
+ * entry. Nothing unvalidated or unredacted leaves this function; callers decide where to keep it.
+ * Throws an AppError: not_found, or upstream_* with a precise reason.
+ */
+export async function fetchEntry(deps: SourceDeps, id: string): Promise<JobEntry> {
+  const { config } = deps;
   let raw: unknown;
   try {
     raw = await deps.source.fetchJob(id);
   } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') {
-      const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt: deps.now() };
-      deps.waitUntil(store.put(key, missing, config.NOT_FOUND_TTL_SECONDS));
-    } else {
+    if (!(err instanceof AppError) || err.code !== 'not_found') {
       deps.log({
         event: 'upstream_error',
         id,
         code: err instanceof AppError ? err.code : 'unknown',
-        detail: err instanceof AppError ? err.detail : String(err),
+        detail: err instanceof AppError ? err.detail : scrub(String(err), config.OVERMIND_API_KEY),
       });
     }
     throw err;
@@ -180,20 +384,17 @@ async function fetchAndStore(deps: JobDeps, key: string, id: string): Promise<Jo
       'The upstream answered with a different job than the one asked for.',
     );
   }
-  const entry = await makeEntry(redact(parsed.job, config.REDACT_FIELDS), id, deps.now());
-  const stored: Stored = {
-    meta: {
-      kind: 'job',
-      etag: entry.etag,
-      version: entry.version,
-      status: entry.status,
-      updatedAt: entry.updatedAt,
-    },
-    body: entry.body,
-    storedAt: entry.storedAt,
-  };
-  deps.waitUntil(store.put(key, stored, keepSeconds(config, entry.status)));
-  return entry;
+  return makeEntry(redact(parsed.job, config.REDACT_FIELDS), id, deps.now());
+}
+
+/** A log-safe text: the key is cut out wherever something echoed it. */
+export function scrub(text: string, key: string): string {
+  const short = text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  return key ? short.split(key).join('[redacted]') : short;
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 export async function makeEntry(job: Job, id: string, storedAt: number): Promise<JobEntry> {
@@ -234,4 +435,9 @@ export function base64url(bytes: Uint8Array): string {
   let bin = '';
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A stored entry's body as a job: it was validated and redacted before it was stored. */
+export function jobOf(body: Uint8Array): Job {
+  return JSON.parse(new TextDecoder().decode(body)) as Job;
 }

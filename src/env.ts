@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JobShield } from './shield';
 
 /** The worker's bindings. Every var is optional: src/env.ts gives the defaults, the README lists them. */
 export interface Env {
@@ -24,6 +25,20 @@ export interface Env {
   REDACT_FIELDS?: string;
   /** Byte bound of the in-isolate memory cache (default 16 MB). */
   MEMORY_CACHE_BYTES?: string;
+  /** Durable Object binding: the per-job shield (src/shield.ts). Unset: isolates ask the source themselves. */
+  JOB_SHIELD?: DurableObjectNamespace<JobShield>;
+  /** Where new shields are created, as a Durable Object locationHint (e.g. enam): near the upstream. Empty: near the first request. */
+  SHIELD_LOCATION_HINT?: string;
+  /** First wait after an upstream failure, in seconds; doubles per consecutive failure (default 1). */
+  SHIELD_BACKOFF_BASE_SECONDS?: string;
+  /** Longest wait between two upstream calls for a failing job, in seconds (default 60). */
+  SHIELD_BACKOFF_MAX_SECONDS?: string;
+  /** Seconds between heartbeat comments on a live-events stream (default 15). */
+  EVENTS_HEARTBEAT_SECONDS?: string;
+  /** Live-events streams one job serves at once (default 1000). */
+  EVENTS_MAX_SUBSCRIBERS?: string;
+  /** Live-events streams one client (CF-Connecting-IP) may hold on one job (default 20). */
+  EVENTS_MAX_PER_CLIENT?: string;
   /** Rate Limiting binding: upstream misses per client IP (wrangler.toml [[ratelimits]]). */
   UPSTREAM_MISS_LIMITER?: RateLimit;
   /** "off" disables the per-client miss limit (load tests from one address); default on. */
@@ -41,6 +56,22 @@ export interface Env {
   /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
   SHARE_MINT_LIMITER?: RateLimit;
 }
+
+/** Durable Object location hints (Cloudflare's list); anything else means "no hint". */
+const LOCATION_HINTS = [
+  'wnam',
+  'enam',
+  'sam',
+  'weur',
+  'eeur',
+  'apac',
+  'apac-ne',
+  'apac-se',
+  'oc',
+  'afr',
+  'me',
+] as const satisfies readonly DurableObjectLocationHint[];
+type LocationHint = (typeof LOCATION_HINTS)[number];
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).catch(fallback);
 
@@ -78,6 +109,15 @@ const ConfigSchema = z.object({
     .min(0)
     .max(512 * 1024 * 1024)
     .catch(16 * 1024 * 1024),
+  SHIELD_LOCATION_HINT: z
+    .string()
+    .transform((v): LocationHint | null => LOCATION_HINTS.find((h) => h === v.trim().toLowerCase()) ?? null)
+    .catch(null),
+  SHIELD_BACKOFF_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).catch(1),
+  SHIELD_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).catch(60),
+  EVENTS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).catch(15),
+  EVENTS_MAX_SUBSCRIBERS: z.coerce.number().int().min(1).max(100_000).catch(1000),
+  EVENTS_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).catch(20),
   MISS_RATE_LIMIT: z
     .string()
     .transform((s) => s.trim().toLowerCase() !== 'off')

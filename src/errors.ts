@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'uri_too_long'
   | 'headers_too_large'
   | 'rate_limited'
+  | 'too_many_subscribers'
   | 'internal_error'
   /** Signed sharing is on but cannot verify links (no or short SHARE_SECRET, unknown SHARE_MODE): 503. */
   | 'misconfigured'
@@ -46,6 +47,22 @@ export class AppError extends Error {
   toJSON(): { detail: string; code: ErrorCode } {
     return { detail: this.detail, code: this.code };
   }
+}
+
+/** An AppError as plain data, for crossing an RPC boundary (a Durable Object's answer). */
+export interface ErrorShape {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  headers: Record<string, string>;
+}
+
+export function errorShape(err: AppError): ErrorShape {
+  return { status: err.status, code: err.code, detail: err.detail, headers: { ...err.headers } };
+}
+
+export function fromErrorShape(e: ErrorShape): AppError {
+  return new AppError(e.status, e.code, e.detail, e.headers);
 }
 
 export const notFound = () => new AppError(404, 'not_found', 'Not found.');

@@ -1,4 +1,4 @@
-import type { JobAnswer } from './cache';
+import type { AnswerTiming, JobAnswer } from './cache';
 import type { Config } from './env';
 import { AppError } from './errors';
 import { freshSeconds } from './cache';
@@ -26,14 +26,32 @@ export function cacheStateHeaders(answer: JobAnswer): Record<string, string> {
   };
   const lastModified = Date.parse(answer.entry.updatedAt);
   if (Number.isFinite(lastModified)) h['Last-Modified'] = new Date(lastModified).toUTCString();
+  let state: string = answer.cache.toLowerCase();
   if (answer.staleReason) {
     const reason = answer.staleReason === 'revalidating' ? 'revalidating' : answer.staleReason.code;
     h['X-Cache-Reason'] = reason;
-    h['Server-Timing'] = `cache;desc="stale: ${reason}"`;
-  } else {
-    h['Server-Timing'] = `cache;desc="${answer.cache.toLowerCase()}"`;
+    state = `stale: ${reason}`;
   }
+  h['Server-Timing'] = serverTiming(answer.timing ?? { tier: 'memory' }, state);
   return h;
+}
+
+/**
+ * Server-Timing of a job answer: first the tier whose copy answered (`memory`, `cache` for the
+ * location's Cache API, `shield`, or `source` when fetched for this answer) with the cache state
+ * and, for the shield and the source, the call's duration; then any other call made for it.
+ *   memory;desc="hit"
+ *   source;dur=38.9;desc="miss", shield;dur=41.2
+ *   shield;dur=3.1;desc="stale: upstream_unavailable"
+ */
+export function serverTiming(timing: AnswerTiming, state: string): string {
+  const dur = (ms: number | undefined) => (ms != null ? `;dur=${ms}` : '');
+  const own =
+    timing.tier === 'shield' ? timing.shieldMs : timing.tier === 'source' ? timing.sourceMs : undefined;
+  const parts = [`${timing.tier}${dur(own)};desc="${state}"`];
+  if (timing.tier !== 'shield' && timing.shieldMs != null) parts.push(`shield${dur(timing.shieldMs)}`);
+  if (timing.tier !== 'source' && timing.sourceMs != null) parts.push(`source${dur(timing.sourceMs)}`);
+  return parts.join(', ');
 }
 
 /** RFC 9110 If-None-Match: a list of entity tags or "*", compared weakly. */

@@ -1,9 +1,11 @@
 import type { Context } from 'hono';
-import { getJob, type JobAnswer, type JobDeps, type JobEntry } from './cache';
+import { getJob, type Fetched, type JobAnswer, type JobDeps } from './cache';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
-import { uuid, type Job } from './schema';
+import { logLine } from './log';
+import { uuid } from './schema';
+import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
 import { upstreamSource, type FetchFn, type JobSource } from './upstream';
@@ -28,7 +30,7 @@ export const defaultDeps: Deps = {
   fetch: (req) => fetch(req),
   now: () => Date.now(),
   openCache: async () => (typeof caches === 'undefined' ? null : caches.open('overmind-edge')),
-  log: (fields) => console.log(JSON.stringify({ service: 'overmind-edge', ...fields })),
+  log: logLine,
 };
 
 /** Per-isolate state: created once, lives as long as the isolate. */
@@ -36,7 +38,7 @@ export interface IsolateState {
   deps: Deps;
   memory: ByteLru<Stored> | null;
   cache: Promise<Cache | null> | null;
-  jobInflight: Map<string, Promise<JobEntry>>;
+  jobInflight: Map<string, Promise<Fetched>>;
   renderInflight: Map<string, Promise<Stored>>;
 }
 
@@ -54,6 +56,8 @@ export interface Services {
   state: IsolateState;
   waitUntil: (p: Promise<unknown>) => void;
   jobDeps: JobDeps;
+  /** The job shields (JOB_SHIELD), or null without the binding: the isolate then asks the source itself. */
+  shield: ShieldHandle | null;
   /** Origin for absolute URLs: PUBLIC_ORIGIN, else the request's own (never a forwarded-host header). */
   origin: string;
   /**
@@ -85,6 +89,8 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
       // No execution context (plain app.request in a script): the promise still runs to completion.
     }
   };
+  const namespace = c.env?.JOB_SHIELD;
+  const shield = namespace ? shieldHandle(namespace, source, config) : null;
   const limiter = c.env?.UPSTREAM_MISS_LIMITER;
   const admitMiss = async () => {
     if (!limiter || !config.MISS_RATE_LIMIT) return true;
@@ -106,6 +112,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     waitUntil,
     inflight: state.jobInflight,
     log: deps.log,
+    shield,
   };
   const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
   const pathBase = shareContextOf(c.req.raw)?.pathBase ?? '';
@@ -117,6 +124,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     state,
     waitUntil,
     jobDeps,
+    shield,
     origin,
     pathBase,
     base: origin + pathBase,
@@ -134,7 +142,4 @@ export function loadJob(s: Services, id: string): Promise<JobAnswer> {
   return getJob(s.jobDeps, id);
 }
 
-/** A cached entry's body as a job: it was validated and redacted before it was stored. */
-export function jobOf(body: Uint8Array): Job {
-  return JSON.parse(new TextDecoder().decode(body)) as Job;
-}
+export { jobOf } from './cache';

@@ -498,7 +498,10 @@ describe('caching', () => {
       expect(res.status, reason).toBe(200);
       expect(res.headers.get('X-Cache')).toBe('STALE');
       expect(res.headers.get('X-Cache-Reason')).toBe(reason);
-      expect(res.headers.get('Server-Timing')).toBe(`cache;desc="stale: ${reason}"`);
+      // The memory tier's copy answered; the failed source call is timed after it.
+      expect(res.headers.get('Server-Timing')).toMatch(
+        new RegExp(`^memory;desc="stale: ${reason}", source;dur=\\d+(\\.\\d)?$`),
+      );
       expect(res.headers.get('Cache-Control')).toBe('public, no-cache');
       expect(await res.text()).toBe(goodBody);
     }
@@ -532,6 +535,22 @@ describe('caching', () => {
     c.advance(2);
     up.respond(() => json(upstreamJob()));
     expect((await h.fetch(API)).status).toBe(200);
+    expect(up.calls).toHaveLength(2);
+  });
+
+  it('Server-Timing names the tier that answered and times the source call', async () => {
+    const c = clock();
+    const up = upstream(() => json(upstreamJob()));
+    const first = harness({ upstream: up, clock: c });
+    const miss = await first.fetch(API);
+    expect(miss.headers.get('Server-Timing')).toMatch(/^source;dur=\d+(\.\d)?;desc="miss"$/);
+    expect((await first.fetch(API)).headers.get('Server-Timing')).toBe('memory;desc="hit"');
+    const second = harness({ upstream: up, clock: c, cacheName: first.cacheName });
+    expect((await second.fetch(API)).headers.get('Server-Timing')).toBe('cache;desc="hit"');
+    c.advance(3600 + 61);
+    expect((await first.fetch(API)).headers.get('Server-Timing')).toMatch(
+      /^source;dur=\d+(\.\d)?;desc="revalidated"$/,
+    );
     expect(up.calls).toHaveLength(2);
   });
 

@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { afterEach, expect } from 'vitest';
+import { env as workerEnv } from 'cloudflare:workers';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
@@ -123,4 +124,59 @@ export function strictUpstreams(): (handler?: Handler) => FakeUpstream {
     made.push(u);
     return u;
   };
+}
+
+/**
+ * An env with the job shields of wrangler.toml: one namespace shared by every harness of the
+ * test file, as one namespace serves every location in production.
+ */
+export function shieldEnv(extra: Env = {}): Env {
+  return { ...UPSTREAM_ENV, JOB_SHIELD: workerEnv.JOB_SHIELD, ...extra };
+}
+
+/** A job id no other test uses, so each test starts with a cold shield. */
+export function newJobId(): string {
+  return crypto.randomUUID();
+}
+
+/**
+ * strictUpstreams() for tests with the job shield. The plugin runs the worker's Durable Objects
+ * in the test's isolate, and they call the platform's fetch, so that is pointed at the newest
+ * fake upstream of the test: anything else it is asked for is recorded and fails the test.
+ */
+export function strictShieldUpstreams(): (handler?: Handler) => FakeUpstream {
+  const make = strictUpstreams();
+  let current: FakeUpstream | null = null;
+  const stray: string[] = [];
+  beforeEach(() => {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      if (!current) {
+        stray.push(`${req.method} ${req.url}`);
+        throw new Error(`unexpected outbound request ${req.method} ${req.url}`);
+      }
+      return current.fetch(req);
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    current = null;
+    expect(stray.splice(0), 'outbound requests with no fake upstream').toEqual([]);
+  });
+  return (handler) => (current = make(handler));
+}
+
+/** The structured log lines written with console.log (the shield's own), from now on. */
+export function captureLogLines(): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  const original = console.log.bind(console);
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    const [first] = args;
+    if (args.length === 1 && typeof first === 'string' && first.startsWith('{"service":"overmind-edge"')) {
+      lines.push(JSON.parse(first) as Record<string, unknown>);
+      return;
+    }
+    original(...args);
+  });
+  return lines;
 }

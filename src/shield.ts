@@ -1,0 +1,623 @@
+import { DurableObject } from 'cloudflare:workers';
+import {
+  fetchEntry,
+  freshSeconds,
+  jobOf,
+  round,
+  scrub,
+  ShieldTimeout,
+  type JobEntry,
+  type ShieldAnswer,
+  type ShieldClient,
+  type SourceDeps,
+} from './cache';
+import { demoSource } from './demo';
+import { isDemoMode, readConfig, type Config, type Env } from './env';
+import { AppError, errorShape, notFound, type ErrorShape } from './errors';
+import { logLine } from './log';
+import { isTerminal, JOB_STATUSES, type Job } from './schema';
+import { endEvent, HEARTBEAT, jobEvent, retryField, retryMs } from './sse';
+import { summarize, type Summary } from './summary';
+import { upstreamSource, type JobSource } from './upstream';
+
+// The job shield: one SQLite-backed Durable Object per source and job id, the only code that
+// asks the job source once isolates have one. It keeps the last good copy durably, makes one
+// source call however many isolates ask at once, backs off after failures, and holds the
+// live-events streams of the job, polling the source on an alarm while anyone watches.
+//
+// Where it lives: an object is created near the first request for its name unless
+// SHIELD_LOCATION_HINT names a region (a Durable Object locationHint, honoured on first
+// creation only). Put it near the upstream: every refresh is then one short hop, and the
+// isolates' two tiers in front absorb the reads wherever the viewers are.
+
+/** What the shield needs of the caller's config. Kept in memory only: the key is never stored. */
+export type ShieldConfig = Pick<
+  Config,
+  | 'UPSTREAM_URL'
+  | 'OVERMIND_API_KEY'
+  | 'UPSTREAM_TIMEOUT_MS'
+  | 'UPSTREAM_MAX_BYTES'
+  | 'TTL_TERMINAL_SECONDS'
+  | 'TTL_ACTIVE_SECONDS'
+  | 'STALE_WHILE_REVALIDATE_SECONDS'
+  | 'STALE_IF_ERROR_SECONDS'
+  | 'NOT_FOUND_TTL_SECONDS'
+  | 'REDACT_FIELDS'
+  | 'SHIELD_BACKOFF_BASE_SECONDS'
+  | 'SHIELD_BACKOFF_MAX_SECONDS'
+  | 'EVENTS_HEARTBEAT_SECONDS'
+  | 'EVENTS_MAX_SUBSCRIBERS'
+  | 'EVENTS_MAX_PER_CLIENT'
+>;
+
+export function shieldConfig(c: Config): ShieldConfig {
+  return {
+    UPSTREAM_URL: c.UPSTREAM_URL,
+    OVERMIND_API_KEY: c.OVERMIND_API_KEY,
+    UPSTREAM_TIMEOUT_MS: c.UPSTREAM_TIMEOUT_MS,
+    UPSTREAM_MAX_BYTES: c.UPSTREAM_MAX_BYTES,
+    TTL_TERMINAL_SECONDS: c.TTL_TERMINAL_SECONDS,
+    TTL_ACTIVE_SECONDS: c.TTL_ACTIVE_SECONDS,
+    STALE_WHILE_REVALIDATE_SECONDS: c.STALE_WHILE_REVALIDATE_SECONDS,
+    STALE_IF_ERROR_SECONDS: c.STALE_IF_ERROR_SECONDS,
+    NOT_FOUND_TTL_SECONDS: c.NOT_FOUND_TTL_SECONDS,
+    REDACT_FIELDS: c.REDACT_FIELDS,
+    SHIELD_BACKOFF_BASE_SECONDS: c.SHIELD_BACKOFF_BASE_SECONDS,
+    SHIELD_BACKOFF_MAX_SECONDS: c.SHIELD_BACKOFF_MAX_SECONDS,
+    EVENTS_HEARTBEAT_SECONDS: c.EVENTS_HEARTBEAT_SECONDS,
+    EVENTS_MAX_SUBSCRIBERS: c.EVENTS_MAX_SUBSCRIBERS,
+    EVENTS_MAX_PER_CLIENT: c.EVENTS_MAX_PER_CLIENT,
+  };
+}
+
+/**
+ * Seconds to wait before asking a failing upstream again after `failures` consecutive
+ * failures: base × 2^(failures − 1), capped (1, 2, 4, 8, 16, 32, 60, 60 … by default).
+ */
+export function backoffSeconds(failures: number, base: number, cap: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
+}
+
+/** The object's name: source kind, source scope (the upstream URL, or `demo`) and job id. Never the key. */
+export function shieldName(source: JobSource, id: string): string {
+  return `${source.kind}:${source.cacheScope}:${id}`;
+}
+
+export interface SubscribeRequest {
+  id: string;
+  config: ShieldConfig;
+  /** Link base of this subscriber's summaries (origin, or origin + share prefix). */
+  base: string;
+  /** The client's address (CF-Connecting-IP), for the per-client cap. Kept in memory only. */
+  client: string;
+  lastEventId: string | null;
+}
+
+export type SubscribeAnswer =
+  { ok: true; stream: ReadableStream<Uint8Array> } | { ok: false; error: ErrorShape };
+
+type Copy = { kind: 'job'; entry: JobEntry } | { kind: 'missing'; storedAt: number };
+
+interface Failure {
+  count: number;
+  retryAt: number;
+  error: ErrorShape;
+}
+
+type Refreshed = { ok: true; entry: JobEntry; ms: number } | { ok: false; error: AppError; ms: number };
+
+interface Subscriber {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  base: string;
+  client: string;
+  /** The version this subscriber holds: the last one sent, or its Last-Event-ID. */
+  version: string | null;
+}
+
+/** SQLite values in a Durable Object are capped at 2 MB, so bodies are kept in 1 MiB parts. */
+const PART_BYTES = 1024 * 1024;
+/** Events queued for a subscriber that stopped reading before it is dropped (it reconnects with Last-Event-ID). */
+const MAX_QUEUED = 64;
+const SUBSCRIBER_RETRY_AFTER = '30';
+
+export class JobShield extends DurableObject<Env> {
+  #copy: Copy | null | undefined;
+  #failure: Failure | null | undefined;
+  #inflight: Promise<Refreshed> | null = null;
+  #id: string | null = null;
+  /** The last caller's config: what the alarm polls with. Lost with the instance, as are the subscribers. */
+  #config: Config | null = null;
+  #subs = new Set<Subscriber>();
+  #nextBeat = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Synchronous, so no request can see the tables missing.
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS copy (
+        k INTEGER PRIMARY KEY CHECK (k = 0),
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        etag TEXT,
+        version TEXT,
+        status TEXT,
+        updated_at TEXT,
+        stored_at INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS copy_part (n INTEGER PRIMARY KEY, data BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS failure (
+        k INTEGER PRIMARY KEY CHECK (k = 0),
+        count INTEGER NOT NULL,
+        retry_at INTEGER NOT NULL,
+        error TEXT NOT NULL
+      );
+    `);
+  }
+
+  /** The job, by today's rules, from the stored copy or one source call shared by every caller. */
+  async load(req: { id: string; config: ShieldConfig }): Promise<ShieldAnswer> {
+    return this.#answer(req.id, this.#adopt(req.id, req.config));
+  }
+
+  /** A live-events stream of the job, or the error a client gets instead (JSON, never a stream). */
+  async subscribe(req: SubscribeRequest): Promise<SubscribeAnswer> {
+    const { id } = req;
+    const config = this.#adopt(id, req.config);
+    const refused = this.#refuse(req, config);
+    if (refused) return refused;
+    const answer = await this.#answer(id, config);
+    if (!answer.ok) return { ok: false, error: answer.error };
+    // Checked again: other subscribers may have joined while the job was loading.
+    const late = this.#refuse(req, config);
+    if (late) return late;
+
+    const entry = answer.entry;
+    let sub: Subscriber | null = null;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        sub = { controller, base: req.base, client: req.client, version: req.lastEventId };
+      },
+      cancel: () => {
+        if (sub) this.#drop(sub);
+      },
+    });
+    const s = sub as Subscriber | null;
+    if (!s) throw new Error('stream did not start');
+    const summary = summarize(jobOf(entry.body), entry.version, s.base);
+    s.controller.enqueue(retryField(retryMs(config.TTL_ACTIVE_SECONDS)));
+    if (s.version !== entry.version) {
+      s.controller.enqueue(jobEvent(summary));
+      s.version = entry.version;
+    }
+    if (isTerminal(entry.status)) {
+      s.controller.enqueue(endEvent(summary));
+      s.controller.close();
+      return { ok: true, stream };
+    }
+    this.#subs.add(s);
+    if (this.#subs.size === 1) this.#nextBeat = Date.now() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
+    await this.#schedule();
+    return { ok: true, stream };
+  }
+
+  /**
+   * While anyone watches a job that is not terminal: ask the source once its copy is past
+   * TTL_ACTIVE_SECONDS (not during a backoff), push a change to every subscriber, send the
+   * heartbeat when due, and set the next alarm. With no subscribers it sets none.
+   */
+  override async alarm(): Promise<void> {
+    const config = this.#config;
+    const id = this.#id;
+    if (!config || !id || this.#subs.size === 0) return;
+    const now = Date.now();
+    if (now >= this.#nextPoll(config)) {
+      try {
+        await this.#refresh(id, config);
+      } catch (err) {
+        this.#log({ event: 'shield_poll_failed', id, error: scrub(String(err), config.OVERMIND_API_KEY) });
+      }
+    }
+    if (now >= this.#nextBeat) {
+      for (const sub of this.#subs) this.#send(sub, HEARTBEAT);
+      this.#nextBeat = now + config.EVENTS_HEARTBEAT_SECONDS * 1000;
+    }
+    await this.#schedule();
+  }
+
+  /**
+   * The caller's config travels with every call, so the object applies the rules of the
+   * isolate that asks (in production the same vars); the object's own env fills the rest.
+   */
+  #adopt(id: string, shared: ShieldConfig): Config {
+    if (this.#id !== null && this.#id !== id) throw new Error('a shield serves one job');
+    this.#id = id;
+    this.#config = { ...readConfig(this.env), ...shared };
+    return this.#config;
+  }
+
+  async #answer(id: string, config: Config): Promise<ShieldAnswer> {
+    const t = Date.now();
+    const copy = this.#readCopy();
+    if (copy?.kind === 'missing' && t - copy.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
+      return { ok: false, error: errorShape(notFound()), storedAt: copy.storedAt };
+    }
+    const good = copy?.kind === 'job' ? copy.entry : null;
+    const failure = this.#readFailure();
+    const backingOff = failure && t < failure.retryAt ? failure : null;
+    if (good) {
+      const age = (t - good.storedAt) / 1000;
+      const fresh = freshSeconds(config, good.status);
+      if (age < fresh) return { ok: true, entry: good, cache: 'HIT', stale: null };
+      if (age < fresh + config.STALE_WHILE_REVALIDATE_SECONDS) {
+        if (backingOff) return { ok: true, entry: good, cache: 'STALE', stale: backingOff.error };
+        this.ctx.waitUntil(
+          this.#refresh(id, config).catch((err: unknown) =>
+            this.#log({
+              event: 'shield_revalidate_failed',
+              id,
+              error: scrub(String(err), config.OVERMIND_API_KEY),
+            }),
+          ),
+        );
+        return { ok: true, entry: good, cache: 'STALE', stale: 'revalidating' };
+      }
+    }
+    if (backingOff) {
+      // Inside the window the source is not asked, whatever the traffic.
+      const wait = String(Math.max(1, Math.ceil((backingOff.retryAt - t) / 1000)));
+      const error = { ...backingOff.error, headers: { ...backingOff.error.headers, 'Retry-After': wait } };
+      return this.#failed(good, error, t, config, undefined);
+    }
+    const r = await this.#refresh(id, config);
+    if (r.ok) {
+      return { ok: true, entry: r.entry, cache: good ? 'REVALIDATED' : 'MISS', stale: null, sourceMs: r.ms };
+    }
+    if (r.error.code === 'not_found') {
+      return { ok: false, error: errorShape(r.error), storedAt: Date.now(), sourceMs: r.ms };
+    }
+    return this.#failed(good, errorShape(r.error), t, config, r.ms);
+  }
+
+  /** Stale-if-error: the stored copy, marked with the reason, while it is young enough. */
+  #failed(
+    good: JobEntry | null,
+    error: ErrorShape,
+    t: number,
+    config: Config,
+    sourceMs: number | undefined,
+  ): ShieldAnswer {
+    const ms = sourceMs != null ? { sourceMs } : {};
+    if (good && error.code.startsWith('upstream_')) {
+      const age = (t - good.storedAt) / 1000;
+      if (age < freshSeconds(config, good.status) + config.STALE_IF_ERROR_SECONDS) {
+        return { ok: true, entry: good, cache: 'STALE', stale: error, ...ms };
+      }
+    }
+    return { ok: false, error, ...ms };
+  }
+
+  /** One source call at a time; everyone who asks meanwhile shares its outcome. */
+  #refresh(id: string, config: Config): Promise<Refreshed> {
+    if (this.#inflight) return this.#inflight;
+    const p = (async (): Promise<Refreshed> => {
+      const t0 = performance.now();
+      try {
+        const entry = await fetchEntry(this.#sourceDeps(config), id);
+        const ms = round(performance.now() - t0);
+        const before = this.#readCopy();
+        const previous = before?.kind === 'job' ? before.entry.version : null;
+        this.#writeCopy(id, { kind: 'job', entry });
+        this.#log({
+          event: 'shield_refresh',
+          id,
+          status: entry.status,
+          version: entry.version,
+          changed: previous !== entry.version,
+          ms,
+        });
+        this.#publish(entry);
+        return { ok: true, entry, ms };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const ms = round(performance.now() - t0);
+        if (err.code === 'not_found') {
+          this.#writeCopy(id, { kind: 'missing', storedAt: Date.now() });
+          this.#log({ event: 'shield_refresh', id, status: 'not_found', ms });
+          // Their job is gone: a reconnect gets the 404, which ends an EventSource for good.
+          for (const sub of this.#subs) this.#close(sub);
+          this.#subs.clear();
+        } else {
+          this.#backOff(id, err, config);
+        }
+        return { ok: false, error: err, ms };
+      }
+    })().finally(() => {
+      this.#inflight = null;
+    });
+    this.#inflight = p;
+    return p;
+  }
+
+  #backOff(id: string, err: AppError, config: Config): void {
+    const count = (this.#readFailure()?.count ?? 0) + 1;
+    const cap = Math.max(config.SHIELD_BACKOFF_MAX_SECONDS, config.SHIELD_BACKOFF_BASE_SECONDS);
+    const scheduled = backoffSeconds(count, config.SHIELD_BACKOFF_BASE_SECONDS, cap);
+    // An upstream that names its own wait (429 Retry-After) gets it, up to the cap.
+    const asked = Number(err.headers['Retry-After']);
+    const waitS = Math.min(cap, Math.max(scheduled, Number.isFinite(asked) ? asked : 0));
+    const failure: Failure = { count, retryAt: Date.now() + waitS * 1000, error: errorShape(err) };
+    this.ctx.storage.sql.exec(
+      'INSERT OR REPLACE INTO failure (k, count, retry_at, error) VALUES (0, ?, ?, ?)',
+      failure.count,
+      failure.retryAt,
+      JSON.stringify(failure.error),
+    );
+    this.#failure = failure;
+    this.#log({ event: 'shield_backoff', id, code: err.code, failures: count, retry_in_s: waitS });
+  }
+
+  #sourceDeps(config: Config): SourceDeps {
+    // The object's own platform fetch and clock; `config` is the caller's (the same vars in production).
+    const source = isDemoMode(config) ? demoSource() : upstreamSource(config, (req) => fetch(req));
+    return { config, source, now: () => Date.now(), log: (f) => this.#log(f) };
+  }
+
+  #log(fields: Record<string, unknown>): void {
+    logLine(fields);
+  }
+
+  // Storage: one row for the copy (or the remembered 404), its body in parts, one row for the failure.
+
+  #readCopy(): Copy | null {
+    if (this.#copy !== undefined) return this.#copy;
+    const row = this.ctx.storage.sql
+      .exec<{
+        id: string;
+        kind: string;
+        etag: string | null;
+        version: string | null;
+        status: string | null;
+        updated_at: string | null;
+        stored_at: number;
+        parts: number;
+        bytes: number;
+      }>('SELECT id, kind, etag, version, status, updated_at, stored_at, parts, bytes FROM copy WHERE k = 0')
+      .toArray()[0];
+    if (!row) return (this.#copy = null);
+    if (row.kind === 'missing') return (this.#copy = { kind: 'missing', storedAt: row.stored_at });
+    const body = new Uint8Array(row.bytes);
+    let at = 0;
+    for (const part of this.ctx.storage.sql
+      .exec<{ data: ArrayBuffer }>('SELECT data FROM copy_part ORDER BY n')
+      .toArray()) {
+      const bytes = new Uint8Array(part.data);
+      body.set(bytes, at);
+      at += bytes.byteLength;
+    }
+    if (at !== row.bytes || row.etag == null || row.version == null || row.updated_at == null) {
+      // A torn or foreign row is not a copy; the next call refetches.
+      return (this.#copy = null);
+    }
+    return (this.#copy = {
+      kind: 'job',
+      entry: {
+        id: row.id,
+        body,
+        etag: row.etag,
+        version: row.version,
+        status: JOB_STATUSES.find((s) => s === row.status) ?? null,
+        updatedAt: row.updated_at,
+        storedAt: row.stored_at,
+      },
+    });
+  }
+
+  #writeCopy(id: string, copy: Copy): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      sql.exec('DELETE FROM copy_part');
+      sql.exec('DELETE FROM failure');
+      if (copy.kind === 'missing') {
+        sql.exec(
+          "INSERT OR REPLACE INTO copy (k, id, kind, stored_at, parts, bytes) VALUES (0, ?, 'missing', ?, 0, 0)",
+          id,
+          copy.storedAt,
+        );
+        return;
+      }
+      const { entry } = copy;
+      let parts = 0;
+      for (let at = 0; at < entry.body.byteLength; at += PART_BYTES) {
+        const part = entry.body.slice(at, at + PART_BYTES);
+        sql.exec('INSERT INTO copy_part (n, data) VALUES (?, ?)', parts++, part.buffer);
+      }
+      sql.exec(
+        `INSERT OR REPLACE INTO copy (k, id, kind, etag, version, status, updated_at, stored_at, parts, bytes)
+         VALUES (0, ?, 'job', ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        entry.etag,
+        entry.version,
+        entry.status,
+        entry.updatedAt,
+        entry.storedAt,
+        parts,
+        entry.body.byteLength,
+      );
+    });
+    this.#copy = copy;
+    this.#failure = null;
+  }
+
+  #readFailure(): Failure | null {
+    if (this.#failure !== undefined) return this.#failure;
+    const row = this.ctx.storage.sql
+      .exec<{ count: number; retry_at: number; error: string }>(
+        'SELECT count, retry_at, error FROM failure WHERE k = 0',
+      )
+      .toArray()[0];
+    if (!row) return (this.#failure = null);
+    return (this.#failure = {
+      count: row.count,
+      retryAt: row.retry_at,
+      error: JSON.parse(row.error) as ErrorShape,
+    });
+  }
+
+  // Subscribers: streams held in memory; an evicted object has none, and its alarm then stops.
+
+  #refuse(req: SubscribeRequest, config: Config): SubscribeAnswer | null {
+    if (this.#subs.size >= config.EVENTS_MAX_SUBSCRIBERS) {
+      return tooMany(
+        `This job already has ${config.EVENTS_MAX_SUBSCRIBERS} live-event streams. Try again later.`,
+      );
+    }
+    let mine = 0;
+    for (const s of this.#subs) if (s.client === req.client) mine++;
+    if (mine >= config.EVENTS_MAX_PER_CLIENT) {
+      return tooMany(
+        `This client already holds ${config.EVENTS_MAX_PER_CLIENT} live-event streams of this job. Close one or try again later.`,
+      );
+    }
+    return null;
+  }
+
+  /** A new copy reaches every subscriber that does not hold its version; a terminal one ends the streams. */
+  #publish(entry: JobEntry): void {
+    if (this.#subs.size === 0) return;
+    // Links follow what opened each stream (origin or share link): summaries are made per base,
+    // once per version, and the shared copy holds no link.
+    const byBase = new Map<string, Summary>();
+    let job: Job | null = null;
+    const summaryFor = (base: string): Summary => {
+      let summary = byBase.get(base);
+      if (!summary) {
+        job ??= jobOf(entry.body);
+        summary = summarize(job, entry.version, base);
+        byBase.set(base, summary);
+      }
+      return summary;
+    };
+    const terminal = isTerminal(entry.status);
+    for (const sub of this.#subs) {
+      if (sub.version !== entry.version) {
+        this.#send(sub, jobEvent(summaryFor(sub.base)));
+        sub.version = entry.version;
+      }
+      if (terminal) {
+        this.#send(sub, endEvent(summaryFor(sub.base)));
+        this.#close(sub);
+      }
+    }
+    if (terminal) this.#subs.clear();
+  }
+
+  #send(sub: Subscriber, bytes: Uint8Array): void {
+    const desired = sub.controller.desiredSize;
+    if (desired !== null && desired < -MAX_QUEUED) {
+      this.#close(sub);
+      this.#drop(sub);
+      return;
+    }
+    try {
+      sub.controller.enqueue(bytes);
+    } catch {
+      // The stream is gone (the client left before cancel arrived): forget it.
+      this.#drop(sub);
+    }
+  }
+
+  #close(sub: Subscriber): void {
+    try {
+      sub.controller.close();
+    } catch {
+      // already closed or errored
+    }
+  }
+
+  #drop(sub: Subscriber): void {
+    if (!this.#subs.delete(sub)) return;
+    if (this.#subs.size === 0) {
+      this.ctx.waitUntil(this.ctx.storage.deleteAlarm());
+    }
+  }
+
+  /** When the copy is due for a poll: past TTL_ACTIVE_SECONDS (at least 1 s), and not before a backoff ends. */
+  #nextPoll(config: Config): number {
+    const copy = this.#readCopy();
+    const storedAt = copy?.kind === 'job' ? copy.entry.storedAt : 0;
+    const due = storedAt + Math.max(1, config.TTL_ACTIVE_SECONDS) * 1000;
+    return Math.max(due, this.#readFailure()?.retryAt ?? 0);
+  }
+
+  async #schedule(): Promise<void> {
+    const config = this.#config;
+    if (!config || this.#subs.size === 0) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const at = Math.min(this.#nextPoll(config), this.#nextBeat);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}
+
+function tooMany(detail: string): SubscribeAnswer {
+  return {
+    ok: false,
+    error: errorShape(
+      new AppError(429, 'too_many_subscribers', detail, { 'Retry-After': SUBSCRIBER_RETRY_AFTER }),
+    ),
+  };
+}
+
+export interface ShieldHandle extends ShieldClient {
+  subscribe(req: Omit<SubscribeRequest, 'config'>): Promise<SubscribeAnswer>;
+}
+
+/**
+ * The isolate's side: one stub per call (a stub that saw an error may be broken), the caller's
+ * config with it, and a deadline after which the isolate stops waiting and asks the source
+ * itself. The deadline leaves the shield its own upstream timeout plus a second.
+ */
+export function shieldHandle(
+  ns: DurableObjectNamespace<JobShield>,
+  source: JobSource,
+  config: Config,
+): ShieldHandle {
+  const shared = shieldConfig(config);
+  const hint = config.SHIELD_LOCATION_HINT;
+  const stub = (id: string) =>
+    ns.getByName(shieldName(source, id), hint ? { locationHint: hint } : undefined);
+  const deadline = config.UPSTREAM_TIMEOUT_MS + 1000;
+  return {
+    load: (id) => withDeadline(stub(id).load({ id, config: shared }) as Promise<ShieldAnswer>, deadline),
+    subscribe: (req) => {
+      const p = stub(req.id).subscribe({ ...req, config: shared }) as Promise<SubscribeAnswer>;
+      return withDeadline(p, deadline, (late) => {
+        // A stream that arrives after the isolate gave up would hold a subscriber slot for nobody.
+        if (late.ok) late.stream.cancel().catch(() => undefined);
+      });
+    },
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, onLate?: (value: T) => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new ShieldTimeout(ms));
+    }, ms);
+  });
+  p.then(
+    (v) => {
+      if (timedOut) onLate?.(v);
+    },
+    () => undefined,
+  );
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,376 @@
+import { evictDurableObject, listDurableObjectIds, runInDurableObject, SELF } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { DEMO_JOBS } from '../src/demo-data';
+import type { JobShield } from '../src/shield';
+import { backoffSeconds, shieldName } from '../src/shield';
+import type { JobSource } from '../src/upstream';
+import { upstreamJob } from './fixtures/upstream-jobs';
+import {
+  API_KEY,
+  captureLogLines,
+  harness,
+  json,
+  newJobId,
+  shieldEnv,
+  strictShieldUpstreams,
+  UPSTREAM,
+  UPSTREAM_ENV,
+} from './helpers';
+
+// The job shield: one Durable Object per source and job id between every location's tiers and
+// the source. Each harness stands for one location (its own memory tier and Cache API cache);
+// all share the one JOB_SHIELD namespace of wrangler.toml, as every location does in production.
+
+const upstream = strictShieldUpstreams();
+
+const upstreamScope = { kind: 'upstream', cacheScope: UPSTREAM } as JobSource;
+const stubFor = (id: string): DurableObjectStub<JobShield> =>
+  env.JOB_SHIELD.getByName(shieldName(upstreamScope, id));
+
+/** Every row the shield keeps, as text, to look for what must never be stored. */
+async function storedText(id: string): Promise<string> {
+  return runInDurableObject(stubFor(id), (_instance, state) => {
+    const sql = state.storage.sql;
+    const rows = [
+      ...sql.exec('SELECT * FROM copy').toArray(),
+      ...sql.exec('SELECT * FROM failure').toArray(),
+    ];
+    const parts = sql
+      .exec<{ data: ArrayBuffer }>('SELECT data FROM copy_part ORDER BY n')
+      .toArray()
+      .map((p) => new TextDecoder().decode(p.data));
+    return JSON.stringify(rows) + parts.join('');
+  });
+}
+
+function locations(n: number, extra: Parameters<typeof shieldEnv>[0] = {}, up = upstream()) {
+  return Array.from({ length: n }, () => harness({ upstream: up, env: shieldEnv(extra) }));
+}
+
+describe('one upstream call for every location', () => {
+  it('8 locations × 200 concurrent cold requests make exactly one upstream call', async () => {
+    const id = newJobId();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const up = upstream(async () => {
+      await gate;
+      return json(upstreamJob({ id, status: 'running' }));
+    });
+    const sites = locations(8, {}, up);
+    const all = sites.flatMap((h) => Array.from({ length: 200 }, () => h.fetch(`/api/jobs/${id}/`)));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const answers = await Promise.all(all);
+    expect(answers.map((r) => r.status)).toEqual(Array(1600).fill(200));
+    expect(up.calls).toEqual([id]);
+    // Each location asked the shield at most once (its own in-flight map shares the rest) …
+    const timings = answers.map((r) => r.headers.get('Server-Timing') ?? '');
+    expect(timings.every((t) => /shield;dur=|^shield/.test(t))).toBe(true);
+    for (const h of sites) expect(h.logs.filter((l) => l.event === 'shield_fallback')).toEqual([]);
+    // … and answers the next round from its own memory, without the shield.
+    const again = await Promise.all(sites.map((h) => h.fetch(`/api/jobs/${id}/`)));
+    expect(again.map((r) => r.headers.get('Server-Timing'))).toEqual(Array(8).fill('memory;desc="hit"'));
+    expect(up.calls).toHaveLength(1);
+  });
+
+  it('a location that joins later gets the shield’s copy, not a new upstream call', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const [first, second] = locations(2, {}, up);
+    const a = await first!.fetch(`/api/jobs/${id}/`);
+    expect(a.headers.get('X-Cache')).toBe('MISS');
+    expect(a.headers.get('Server-Timing')).toMatch(/^source;dur=[\d.]+;desc="miss", shield;dur=[\d.]+$/);
+    const b = await second!.fetch(`/api/jobs/${id}/`);
+    expect(b.status).toBe(200);
+    expect(b.headers.get('X-Cache')).toBe('HIT');
+    expect(b.headers.get('Server-Timing')).toMatch(/^shield;dur=[\d.]+;desc="hit"$/);
+    expect(b.headers.get('ETag')).toBe(a.headers.get('ETag'));
+    expect(up.calls).toHaveLength(1);
+  });
+
+  it('remembers a 404 for every location', async () => {
+    const id = newJobId();
+    const up = upstream(() => json({ detail: 'Not found.', code: 'not_found' }, 404));
+    const [first, second] = locations(2, {}, up);
+    expect((await first!.fetch(`/api/jobs/${id}/`)).status).toBe(404);
+    const res = await second!.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ detail: 'Not found.', code: 'not_found' });
+    expect(up.calls).toHaveLength(1);
+  });
+
+  it('demo mode goes through the shield too, as wrangler.toml ships it', async () => {
+    const id = (DEMO_JOBS[0] as { id: string }).id;
+    const res = await SELF.fetch(`https://edge.test/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    const stored = await runInDurableObject(
+      env.JOB_SHIELD.getByName(shieldName({ kind: 'demo', cacheScope: 'demo' } as JobSource, id)),
+      (_instance, state) => state.storage.sql.exec<{ id: string }>('SELECT id FROM copy').toArray(),
+    );
+    expect(stored).toEqual([{ id }]);
+  });
+});
+
+describe('what the shield stores', () => {
+  it('only validated, redacted bodies; never the key; the name carries no key', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const [h] = locations(1, {}, up);
+    expect((await h!.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    const text = await storedText(id);
+    expect(text).toContain(`"id":"${id}"`);
+    expect(text).not.toContain('celery_task_id');
+    expect(text).not.toContain('agent_display_name');
+    expect(text).not.toContain(API_KEY);
+    expect(shieldName(upstreamScope, id)).toBe(`upstream:${UPSTREAM}:${id}`);
+    const ids = await listDurableObjectIds(env.JOB_SHIELD);
+    expect(ids.some((i) => i.equals(stubFor(id).id))).toBe(true);
+  });
+
+  it('an answer that breaks the schema is never stored', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id, status: 'exploded' })));
+    const [h] = locations(1, {}, up);
+    const res = await h!.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { code: string }).code).toBe('upstream_invalid');
+    const copies = await runInDurableObject(stubFor(id), (_i, state) =>
+      state.storage.sql.exec('SELECT kind FROM copy').toArray(),
+    );
+    expect(copies).toEqual([]);
+  });
+
+  it('a body over SQLite’s 2 MB value limit is kept in parts and read back whole', async () => {
+    const id = newJobId();
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    const up = upstream(() => json(upstreamJob({ id, report_markdown: big })));
+    const cfg = {
+      UPSTREAM_MAX_BYTES: String(8 * 1024 * 1024),
+      TTL_TERMINAL_SECONDS: '0',
+      STALE_WHILE_REVALIDATE_SECONDS: '0',
+    };
+    const [h] = locations(1, cfg, up);
+    const first = await h!.fetch(`/api/jobs/${id}/`);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('ETag');
+    await evictDurableObject(stubFor(id));
+    up.respond(() => json({ detail: 'x' }, 500));
+    const [later] = locations(1, cfg, up);
+    const res = await later!.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ETag')).toBe(etag);
+    expect(((await res.json()) as { report_markdown: string }).report_markdown).toHaveLength(big.length);
+  });
+});
+
+describe('the stored copy outlives the object and every cache', () => {
+  it('after evictDurableObject and with empty caches, a failing upstream gets the stored copy, marked stale', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const [first] = locations(1, {}, up);
+    const good = await first!.fetch(`/api/jobs/${id}/`);
+    const goodBody = await good.text();
+    await evictDurableObject(stubFor(id));
+
+    up.respond(() => json({ detail: 'down' }, 503));
+    // A new location, past the copy's freshness: it must ask, and the upstream is down.
+    const cfg = { TTL_TERMINAL_SECONDS: '0', STALE_WHILE_REVALIDATE_SECONDS: '0' };
+    const [cold] = locations(1, cfg, up);
+    const res = await cold!.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Cache')).toBe('STALE');
+    expect(res.headers.get('X-Cache-Reason')).toBe('upstream_unavailable');
+    expect(res.headers.get('Cache-Control')).toBe('public, no-cache');
+    expect(res.headers.get('Server-Timing')).toMatch(
+      /^shield;dur=[\d.]+;desc="stale: upstream_unavailable", source;dur=[\d.]+$/,
+    );
+    expect(await res.text()).toBe(goodBody);
+    expect(up.calls).toHaveLength(2);
+    // The page says so too, from the same stored copy.
+    const page = await cold!.fetch(`/jobs/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('X-Cache-Reason')).toBe('upstream_unavailable');
+  });
+});
+
+describe('backoff', () => {
+  it('the schedule doubles from the base up to the cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map((n) => backoffSeconds(n, 1, 60))).toEqual([
+      1, 2, 4, 8, 16, 32, 60, 60, 60,
+    ]);
+    expect(backoffSeconds(0, 1, 60)).toBe(0);
+    expect([1, 2, 3].map((n) => backoffSeconds(n, 5, 12))).toEqual([5, 10, 12]);
+  });
+
+  it('1,000 requests over one backoff window make one upstream call; the next window is twice as long', async () => {
+    const logs = captureLogLines();
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const cfg = {
+      TTL_TERMINAL_SECONDS: '0',
+      STALE_WHILE_REVALIDATE_SECONDS: '0',
+      SHIELD_BACKOFF_BASE_SECONDS: '30',
+      SHIELD_BACKOFF_MAX_SECONDS: '45',
+    };
+    const sites = locations(4, cfg, up);
+    expect((await sites[0]!.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    up.respond(() => json({ detail: 'x' }, 500));
+
+    const started = Date.now();
+    const answers: Response[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      answers.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, (_, i) => sites[(batch + i) % 4]!.fetch(`/api/jobs/${id}/`)),
+        )),
+      );
+    }
+    // The window is 30 s; the requests must all have fallen inside it for the count to mean anything.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(answers).toHaveLength(1000);
+    expect(answers.map((r) => r.status)).toEqual(Array(1000).fill(200));
+    expect(new Set(answers.map((r) => r.headers.get('X-Cache-Reason')))).toEqual(
+      new Set(['upstream_unavailable']),
+    );
+    expect(up.calls).toHaveLength(2); // the good answer, then the first failure
+    expect(logs.filter((l) => l.event === 'shield_backoff')).toEqual([
+      {
+        service: 'overmind-edge',
+        event: 'shield_backoff',
+        id,
+        code: 'upstream_unavailable',
+        failures: 1,
+        retry_in_s: 30,
+      },
+    ]);
+
+    // The window ends (moved into the past, durably, and the object restarted to read it back):
+    // the next request asks once more, fails, and waits twice as long, up to the cap.
+    await runInDurableObject(stubFor(id), (_i, state) => {
+      state.storage.sql.exec('UPDATE failure SET retry_at = 0');
+    });
+    await evictDurableObject(stubFor(id));
+    const retried = await Promise.all(Array.from({ length: 50 }, () => sites[1]!.fetch(`/api/jobs/${id}/`)));
+    expect(retried.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(up.calls).toHaveLength(3);
+    const failure = await runInDurableObject(stubFor(id), (_i, state) =>
+      state.storage.sql
+        .exec<{ count: number; retry_at: number }>('SELECT count, retry_at FROM failure')
+        .one(),
+    );
+    expect(failure.count).toBe(2);
+    expect(failure.retry_at - Date.now()).toBeGreaterThan(40_000);
+    expect(failure.retry_at - Date.now()).toBeLessThanOrEqual(45_000);
+    expect(JSON.stringify(logs)).not.toContain(API_KEY);
+  }, 60_000);
+
+  it('a cold job on a failing upstream: one call, then the error with Retry-After until the window ends', async () => {
+    const id = newJobId();
+    const up = upstream(() => json({ detail: 'x' }, 502));
+    const sites = locations(2, { SHIELD_BACKOFF_BASE_SECONDS: '20' }, up);
+    const first = await sites[0]!.fetch(`/api/jobs/${id}/`);
+    expect(first.status).toBe(502);
+    const rest = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => sites[i % 2]!.fetch(`/api/jobs/${id}/`)),
+    );
+    expect(rest.map((r) => r.status)).toEqual(Array(100).fill(502));
+    const retryAfter = Number(rest[99]!.headers.get('Retry-After'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    expect(((await rest[0]!.json()) as { code: string }).code).toBe('upstream_unavailable');
+    expect(up.calls).toHaveLength(1);
+  });
+
+  it('an upstream Retry-After lengthens the wait, up to the cap', async () => {
+    const logs = captureLogLines();
+    const id = newJobId();
+    const up = upstream(() => json({ detail: 'slow down' }, 429, { 'Retry-After': '40' }));
+    const [h] = locations(1, { SHIELD_BACKOFF_MAX_SECONDS: '25' }, up);
+    expect((await h!.fetch(`/api/jobs/${id}/`)).status).toBe(503);
+    expect(logs.find((l) => l.event === 'shield_backoff')).toMatchObject({ failures: 1, retry_in_s: 25 });
+  });
+});
+
+describe('the shield never lowers availability', () => {
+  function failingNamespace(fail: () => Promise<never>): DurableObjectNamespace<JobShield> {
+    const stub = { load: fail, subscribe: fail };
+    return { getByName: () => stub } as unknown as DurableObjectNamespace<JobShield>;
+  }
+
+  const failures: [string, () => Promise<never>, string][] = [
+    ['throws', () => Promise.reject(new Error('boom: internal error in the object')), 'error'],
+    [
+      'is overloaded',
+      () =>
+        Promise.reject(
+          Object.assign(new Error('Durable Object is overloaded. Too many requests queued.'), {
+            overloaded: true,
+            retryable: false,
+          }),
+        ),
+      'overloaded',
+    ],
+  ];
+
+  for (const [name, fail, reason] of failures) {
+    it(`a shield that ${name}: the isolate asks the source itself, answers 200, and logs it`, async () => {
+      const id = newJobId();
+      const up = upstream(() => json(upstreamJob({ id })));
+      const h = harness({ upstream: up, env: { ...UPSTREAM_ENV, JOB_SHIELD: failingNamespace(fail) } });
+      const res = await h.fetch(`/api/jobs/${id}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('X-Cache')).toBe('MISS');
+      expect(res.headers.get('Server-Timing')).toMatch(/^source;dur=[\d.]+;desc="miss", shield;dur=[\d.]+$/);
+      expect(up.calls).toEqual([id]);
+      expect(h.logs).toContainEqual(expect.objectContaining({ event: 'shield_fallback', id, reason }));
+      for (const path of [`/jobs/${id}`, `/api/jobs/${id}/summary`, `/jobs/${id}/badge.svg`]) {
+        expect((await h.fetch(path)).status, path).toBe(200);
+      }
+    });
+  }
+
+  it('a shield that never answers: after its deadline the isolate asks the source itself', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const hang = () => new Promise<never>(() => undefined);
+    const h = harness({
+      upstream: up,
+      env: { ...UPSTREAM_ENV, UPSTREAM_TIMEOUT_MS: '100', JOB_SHIELD: failingNamespace(hang) },
+    });
+    const res = await h.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({ event: 'shield_fallback', id, reason: 'timeout' }),
+    );
+  });
+
+  it('a shield binding that throws on lookup is a fallback too, and no log line names the key', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const ns = {
+      getByName: () => {
+        throw new Error(`lookup failed for ${API_KEY}`);
+      },
+    } as unknown as DurableObjectNamespace<JobShield>;
+    const h = harness({ upstream: up, env: { ...UPSTREAM_ENV, JOB_SHIELD: ns } });
+    expect((await h.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    expect(h.logs).toContainEqual(expect.objectContaining({ event: 'shield_fallback', reason: 'error' }));
+    expect(JSON.stringify(h.logs)).not.toContain(API_KEY);
+  });
+
+  it('with the upstream down too, a fallback still serves the location’s own stale copy', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const cfg = { TTL_TERMINAL_SECONDS: '0', STALE_WHILE_REVALIDATE_SECONDS: '0' };
+    const h = harness({
+      upstream: up,
+      env: { ...UPSTREAM_ENV, ...cfg, JOB_SHIELD: failingNamespace(() => Promise.reject(new Error('boom'))) },
+    });
+    expect((await h.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    up.respond(() => json({ detail: 'x' }, 500));
+    const res = await h.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Cache-Reason')).toBe('upstream_unavailable');
+  });
+});
