@@ -181,10 +181,11 @@ function sideId(raw: string, label: string): string {
 /** `{base}...{head}`: Hono's parameter takes the whole segment, split here. */
 function parseRange(raw: string): { baseId: string; headId: string } {
   const at = raw.indexOf(RANGE_SEPARATOR);
+  // No separator: not a comparison URL at all, so a 404 like any unknown path, saying what would be.
   if (at < 0) {
     throw new AppError(
-      400,
-      'invalid_id',
+      404,
+      'not_found',
       `A comparison is /compare/{base}...{head}: the base run's job id, three dots, then this run's (got ${JSON.stringify(truncate(raw, 120))}).`,
     );
   }
