@@ -67,10 +67,10 @@ const SOURCE = String.raw`(function () {
     while (node.firstChild) node.removeChild(node.firstChild);
     return node;
   }
-  function $(sel, from) {
+  function one(sel, from) {
     return (from || document).querySelector(sel);
   }
-  function $$(sel, from) {
+  function every(sel, from) {
     return Array.prototype.slice.call((from || document).querySelectorAll(sel));
   }
   /** A section's content: everything after its heading, replaced. */
@@ -204,13 +204,13 @@ const SOURCE = String.raw`(function () {
 
   function renderHeader(job, now) {
     var p = progressOf(job);
-    var pill = $('.job-head .sub .pill');
+    var pill = one('.job-head .sub .pill');
     if (pill) pill.parentNode.replaceChild(statusPill(job.status), pill);
     var end = isTerminal(job.status) ? Date.parse(job.updated_at) : now;
     var duration = formatDuration(end - Date.parse(job.created_at));
-    var ranFor = $('[data-live="for"]');
+    var ranFor = one('[data-live="for"]');
     if (ranFor) ranFor.textContent = (isTerminal(job.status) ? 'Ran for ' : 'Running for ') + duration;
-    var updated = $('[data-live="updated"]');
+    var updated = one('[data-live="updated"]');
     if (updated) {
       updated.setAttribute('datetime', job.updated_at);
       updated.textContent = relativeTime(job.updated_at, now) || formatUtc(job.updated_at);
@@ -227,7 +227,7 @@ const SOURCE = String.raw`(function () {
       duration: [duration + (isTerminal(job.status) ? '' : ' so far')],
     };
     for (var k in facts) {
-      var dd = $('[data-live-fact="' + k + '"]');
+      var dd = one('[data-live-fact="' + k + '"]');
       if (dd) fill(clear(dd), null, facts[k]);
     }
     var t = document.title, last = t.lastIndexOf(DOT), prev = last > 0 ? t.lastIndexOf(DOT, last - 1) : -1;
@@ -253,13 +253,13 @@ const SOURCE = String.raw`(function () {
   }
   /** The headline from an event's summary at once (the same numbers, present.headline); the rest follows with the JSON. */
   function quickSummary(s) {
-    var grid = $('#summary .stats');
+    var grid = one('#summary .stats');
     if (grid) {
-      var detail = $('.stat:nth-child(2) .detail', grid);
+      var detail = one('.stat:nth-child(2) .detail', grid);
       grid.parentNode.replaceChild(
         statsGrid(s.baseline_score, s.best_score, s.improvement, s.improvement_percent, detail ? detail.textContent : ''), grid);
     }
-    var pill = $('.job-head .sub .pill');
+    var pill = one('.job-head .sub .pill');
     if (pill && !pill.classList.contains('pill-' + (s.status || 'unknown'))) pill.parentNode.replaceChild(statusPill(s.status), pill);
   }
 
@@ -430,11 +430,11 @@ const SOURCE = String.raw`(function () {
     }
     var md = chartModel(its, job.baseline_score, isTerminal(job.status) ? null : job.num_iterations);
     var svgs = [chartSvg(md, GEOMETRY.wide, 'wide', 'Iterations'), chartSvg(md, GEOMETRY.narrow, 'narrow', 'Iterations')];
-    var figure = $('figure.chart', section);
+    var figure = one('figure.chart', section);
     if (figure) {
       // Keep the figure and its caption (a link someone may have focused); replace the drawings.
-      $$('svg.chart, ul.legend', figure).forEach(function (old) { figure.removeChild(old); });
-      var caption = $('figcaption', figure);
+      every('svg.chart, ul.legend', figure).forEach(function (old) { figure.removeChild(old); });
+      var caption = one('figcaption', figure);
       figure.insertBefore(svgs[0], caption);
       figure.insertBefore(svgs[1], caption);
       figure.insertBefore(legend(job.baseline_score), caption);
@@ -480,7 +480,7 @@ const SOURCE = String.raw`(function () {
       return;
     }
     var best = bestKept(its), rows = its.map(function (it) { return row(it, job.baseline_score, it === best); });
-    var tbody = $('table.data tbody', section), wrap = $('.table-wrap', section);
+    var tbody = one('table.data tbody', section), wrap = one('.table-wrap', section);
     if (tbody && wrap) {
       // Keep the scrolling box (and the reader's place in it); replace the rows.
       fill(clear(tbody), null, rows);
@@ -503,7 +503,7 @@ const SOURCE = String.raw`(function () {
 
   // ---- the live status line and announcements ----------------------------------------------
 
-  var label = $('#live-label'), state = $('#live-state'), announcer = $('#live-announce'), refresh = $('#live-refresh');
+  var label = one('#live-label'), state = one('#live-state'), announcer = one('#live-announce'), refresh = one('#live-refresh');
   var bestAttr = root.getAttribute('data-best');
   var lastData = 0, connected = false, droppedAt = 0, retryAt = 0, shownBest = bestAttr ? parseFloat(bestAttr) : null, paused = false, finishing = false, source = null;
   var retryMs = 30000;
