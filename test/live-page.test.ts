@@ -2,6 +2,7 @@ import { DomUtils, parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { DEMO_LIVE } from '../src/demo-data';
 import { jobUrls } from '../src/links';
+import { importShareKey, mintShareToken } from '../src/share';
 import type { Job } from '../src/schema';
 import { LIVE_SCRIPT, liveScriptHash } from '../templates/live';
 import { renderReportPage } from '../templates/report';
@@ -108,16 +109,31 @@ describe('the page of an active job', () => {
   });
 
   it('puts every job link it uses under the page link base (a share link prefix)', () => {
-    // The link base a share link gives the page: the origin and its /s/{token} prefix.
     const base = 'https://edge.example/s/tok_abc';
     const j: Job = reportJob({ status: 'running' });
-    const doc = parseDocument(renderReportPage(j, { ...CTX, origin: base }));
+    const doc = parseDocument(renderReportPage(j, { ...CTX, base, pathBase: '/s/tok_abc' }));
     const live = byId(doc, 'live')!;
     const urls = jobUrls(base, j.id, CTX.version);
     expect(live.attribs['data-events']).toBe(urls.events);
     expect(live.attribs['data-json']).toBe(urls.json);
     expect(byId(doc, 'live-refresh')?.attribs.href).toBe(urls.report);
     expect(urls.events.startsWith(`${base}/api/jobs/`)).toBe(true);
+  });
+
+  it('opened through a signed share link, points the script at the events and JSON under it', async () => {
+    const secret = 'a-share-secret-of-at-least-32-characters!';
+    const env = { ...UPSTREAM_ENV, SHARE_MODE: 'signed', SHARE_SECRET: secret };
+    const token = await mintShareToken(await importShareKey(secret), { jobId: JOB_ID, expiresAt: null });
+    const up = upstream(() => json(upstreamJob({ status: 'running', best_score: null })));
+    const res = await harness({ upstream: up, env }).fetch(`/s/${token}/jobs/${JOB_ID}`);
+    expect(res.status).toBe(200);
+    const doc = parseDocument(await res.text());
+    const live = byId(doc, 'live')!;
+    const base = `https://edge.test/s/${token}`;
+    expect(live.attribs['data-events']).toBe(`${base}/api/jobs/${JOB_ID}/events`);
+    expect(live.attribs['data-json']).toBe(`${base}/api/jobs/${JOB_ID}/`);
+    expect(byId(doc, 'live-refresh')?.attribs.href).toBe(`${base}/jobs/${JOB_ID}`);
+    expect(directives(res.headers.get('Content-Security-Policy'))['script-src']).toBe(await liveScriptHash());
   });
 
   it('marks what the script updates', async () => {
