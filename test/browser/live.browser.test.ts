@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importShareKey, mintShareToken } from '../../src/share';
 import { LIVE_SCRIPT } from '../../templates/live';
 import { upstreamJob } from '../fixtures/upstream-jobs';
 import { XSS_CORPUS } from '../fixtures/xss-corpus';
@@ -35,6 +36,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 /** The freshness of an active job under test: the shield asks the upstream this often while watched. */
 const TTL_ACTIVE_SECONDS = 2;
 const UPDATE_TIMEOUT_MS = 45_000;
+const SHARE_SECRET = 'live-browser-share-secret-0123456789abcdef';
 
 type Job = Record<string, unknown> & { id: string; iterations: Record<string, unknown>[] };
 
@@ -180,11 +182,13 @@ const rowCount = (page: Page) => page.locator('#iterations tbody tr').count();
 describe.skipIf(!available)('the live report page in Chromium', () => {
   let browser: Browser;
   let worker: RunningWorker;
+  let signed: RunningWorker;
   let upstream: { url: string; close: () => Promise<void> };
   const jobs = new Map<string, Job>();
   const LIVE = 'b1e5a5a5-0000-4000-8000-000000000001';
   const FINISHING = 'b1e5a5a5-0000-4000-8000-000000000002';
   const AXE = 'b1e5a5a5-0000-4000-8000-000000000003';
+  const SHARED = 'b1e5a5a5-0000-4000-8000-000000000004';
   // The XSS fixtures as running jobs: their hostile strings reach the page through the live path too.
   const xssIds = XSS_JOBS.map((j) => String(j.id));
 
@@ -192,6 +196,7 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
     jobs.set(LIVE, runningJob(LIVE, [58.5, 57]));
     jobs.set(FINISHING, runningJob(FINISHING, [60]));
     jobs.set(AXE, runningJob(AXE, [58, 61, 59]));
+    jobs.set(SHARED, runningJob(SHARED, [57]));
     for (const j of XSS_JOBS) jobs.set(String(j.id), { ...(j as Job), status: 'running', best_score: null });
     upstream = await startUpstream(jobs);
     worker = await startWrangler({
@@ -199,6 +204,14 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
       OVERMIND_API_KEY: KEY,
       MISS_RATE_LIMIT: 'off',
       TTL_ACTIVE_SECONDS: String(TTL_ACTIVE_SECONDS),
+    });
+    signed = await startWrangler({
+      UPSTREAM_URL: upstream.url,
+      OVERMIND_API_KEY: KEY,
+      MISS_RATE_LIMIT: 'off',
+      TTL_ACTIVE_SECONDS: String(TTL_ACTIVE_SECONDS),
+      SHARE_MODE: 'signed',
+      SHARE_SECRET,
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -217,17 +230,18 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([worker?.stop(), upstream?.close()]);
+    await Promise.all([worker?.stop(), signed?.stop(), upstream?.close()]);
   });
 
-  async function open(id: string, opts: { bypassCSP?: boolean } = {}) {
+  async function open(id: string, opts: { bypassCSP?: boolean; on?: RunningWorker; prefix?: string } = {}) {
     const context: BrowserContext = await browser.newContext({
       viewport: { width: 1280, height: 900 },
       bypassCSP: opts.bypassCSP ?? false,
     });
     const page = await context.newPage();
-    const w = watch(page, worker.url);
-    const res = await page.goto(`${worker.url}/jobs/${id}`, { waitUntil: 'load' });
+    const origin = (opts.on ?? worker).url;
+    const w = watch(page, origin);
+    const res = await page.goto(`${origin}${opts.prefix ?? ''}/jobs/${id}`, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
     // The script has taken over the banner once it is connected.
     await page.locator('#live-label', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
@@ -376,6 +390,33 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
       expect(o.w.problems, what).toEqual([]);
     }
     await Promise.all(opened.map((o) => o.context.close()));
+  });
+
+  it('opened through a share link, follows the events under that link', async () => {
+    const token = await mintShareToken(await importShareKey(SHARE_SECRET), {
+      jobId: SHARED,
+      expiresAt: null,
+    });
+    const prefix = `/s/${token}`;
+    const { context, page, w } = await open(SHARED, { on: signed, prefix });
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    jobs.set(SHARED, advance(jobs.get(SHARED)!, 62));
+    await page.locator('#summary .stat:nth-child(2) .value', { hasText: '62.0' }).waitFor({
+      timeout: UPDATE_TIMEOUT_MS,
+    });
+    await page.waitForFunction(() => document.querySelectorAll('#iterations tbody tr').length === 2, null, {
+      timeout: UPDATE_TIMEOUT_MS,
+    });
+    expect(await page.locator('#live').getAttribute('data-events')).toBe(
+      `${signed.url}${prefix}/api/jobs/${SHARED}/events`,
+    );
+    // The JSON came through the share link too; nothing asked for the job without it.
+    expect(asked).toContain(`${prefix}/api/jobs/${SHARED}/`);
+    expect(asked.filter((p) => p.includes(SHARED) && !p.startsWith(prefix))).toEqual([]);
+    expect(w.navigations()).toBe(1);
+    expect(w.problems).toEqual([]);
+    await context.close();
   });
 
   it('axe-core finds no timed refresh, and nothing new once the script has updated the page', async () => {
