@@ -6,6 +6,7 @@ import { AppError, type ErrorCode } from './errors';
 import { pageHeaders, SVG_HEADERS } from './http';
 import { renderMessageBadge } from './images';
 import { apiRoutes } from './routes/api';
+import { eventRoutes } from './routes/events';
 import { imageRoutes } from './routes/images';
 import { pageRoutes } from './routes/pages';
 import { shareGate } from './routes/share-mount';
@@ -82,6 +83,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
   });
 
   app.route('/', apiRoutes(state));
+  app.route('/', eventRoutes(state));
   app.route('/', pageRoutes(state));
   app.route('/', imageRoutes(state));
   app.route('/', shareRoutes(state));
@@ -111,6 +113,7 @@ const KNOWN_PATHS = [
   /^\/healthz$/,
   /^\/api\/jobs\/[^/]+\/?$/,
   /^\/api\/jobs\/[^/]+\/summary$/,
+  /^\/api\/jobs\/[^/]+\/events$/,
   /^\/jobs\/[^/]+$/,
   /^\/jobs\/[^/]+\/[^/]+$/,
   /^\/compare\/[^/]+\/?$/,

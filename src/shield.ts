@@ -95,7 +95,13 @@ export interface SubscribeRequest {
 }
 
 export type SubscribeAnswer =
-  { ok: true; stream: ReadableStream<Uint8Array> } | { ok: false; error: ErrorShape };
+  | {
+      ok: true;
+      stream: ReadableStream<Uint8Array>;
+      /** Names the stream to `leave`: the isolate says so at once when its client goes away. */
+      token: string;
+    }
+  | { ok: false; error: ErrorShape };
 
 type Copy = { kind: 'job'; entry: JobEntry } | { kind: 'missing'; storedAt: number };
 
@@ -108,6 +114,7 @@ interface Failure {
 type Refreshed = { ok: true; entry: JobEntry; ms: number } | { ok: false; error: AppError; ms: number };
 
 interface Subscriber {
+  token: string;
   controller: ReadableStreamDefaultController<Uint8Array>;
   base: string;
   client: string;
@@ -175,10 +182,11 @@ export class JobShield extends DurableObject<Env> {
     if (late) return late;
 
     const entry = answer.entry;
+    const token = crypto.randomUUID();
     let sub: Subscriber | null = null;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        sub = { controller, base: req.base, client: req.client, version: req.lastEventId };
+        sub = { token, controller, base: req.base, client: req.client, version: req.lastEventId };
       },
       cancel: () => {
         if (sub) this.#drop(sub);
@@ -195,12 +203,26 @@ export class JobShield extends DurableObject<Env> {
     if (isTerminal(entry.status)) {
       s.controller.enqueue(endEvent(summary));
       s.controller.close();
-      return { ok: true, stream };
+      return { ok: true, stream, token };
     }
     this.#subs.add(s);
     if (this.#subs.size === 1) this.#nextBeat = Date.now() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
     await this.#schedule();
-    return { ok: true, stream };
+    return { ok: true, stream, token };
+  }
+
+  /**
+   * A client went away. Cancelling a stream does not reach the object at once through RPC (only
+   * its next write fails), so the isolate that held the stream says so; the heartbeat remains
+   * the backstop when an isolate cannot.
+   */
+  async leave(token: string): Promise<void> {
+    for (const sub of this.#subs) {
+      if (sub.token !== token) continue;
+      this.#close(sub);
+      this.#drop(sub);
+      return;
+    }
   }
 
   /**
@@ -594,14 +616,36 @@ export function shieldHandle(
   const deadline = config.UPSTREAM_TIMEOUT_MS + 1000;
   return {
     load: (id) => withDeadline(stub(id).load({ id, config: shared }) as Promise<ShieldAnswer>, deadline),
-    subscribe: (req) => {
-      const p = stub(req.id).subscribe({ ...req, config: shared }) as Promise<SubscribeAnswer>;
-      return withDeadline(p, deadline, (late) => {
+    subscribe: async (req) => {
+      const shield = stub(req.id);
+      const p = shield.subscribe({ ...req, config: shared }) as Promise<SubscribeAnswer>;
+      const answer = await withDeadline(p, deadline, (late) => {
         // A stream that arrives after the isolate gave up would hold a subscriber slot for nobody.
-        if (late.ok) late.stream.cancel().catch(() => undefined);
+        if (late.ok) {
+          late.stream.cancel().catch(() => undefined);
+          shield.leave(late.token).catch(() => undefined);
+        }
       });
+      if (!answer.ok) return answer;
+      const { token } = answer;
+      return { ...answer, stream: onCancel(answer.stream, () => shield.leave(token)) };
     },
   };
+}
+
+/** The same bytes, and `leave` called when the reader cancels (its client disconnected). */
+function onCancel(inner: ReadableStream<Uint8Array>, leave: () => Promise<void>): ReadableStream<Uint8Array> {
+  const reader = inner.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await Promise.allSettled([reader.cancel(reason), leave()]);
+    },
+  });
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number, onLate?: (value: T) => void): Promise<T> {
