@@ -12,6 +12,7 @@ import { pageRoutes } from './routes/pages';
 import { shareGate } from './routes/share-mount';
 import { shareRoutes } from './routes/shares';
 import { shareSettings } from './share';
+import { indexingPolicy, siteRoutes } from './routes/site';
 import { pullRoutes } from './routes/pulls';
 import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
@@ -55,6 +56,9 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.use('/api/*', publicCors);
   app.use('/jobs/:id/badge.json', publicCors);
 
+  // The indexing policy (INDEXING, share links) wraps the share gate, so it sees the gate's answers too.
+  app.use('*', indexingPolicy);
+
   // Signed mode: share links, and the not-found answer for any job without one. It must stay
   // registered before every route, so routes mounted below are covered without knowing it.
   app.use(
@@ -82,6 +86,8 @@ export function createApp(overrides: Partial<Deps> = {}) {
     );
   });
 
+  // First: its canonical-URL redirects (308) precede every page route.
+  app.route('/', siteRoutes(state));
   app.route('/', apiRoutes(state));
   app.route('/', eventRoutes(state));
   app.route('/', pageRoutes(state));
@@ -109,6 +115,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
 }
 
 const KNOWN_PATHS = [
+  /^\/(?:openapi\.json|docs|robots\.txt|favicon\.ico|icon\.svg)$/,
   /^\/$/,
   /^\/healthz$/,
   /^\/api\/jobs\/[^/]+\/?$/,
@@ -128,6 +135,7 @@ type ErrorFormat = 'json' | 'html' | 'badge';
 
 function errorFormat(path: string): ErrorFormat {
   if (path.startsWith('/api/')) return 'json';
+  if (path === '/openapi.json' || path === '/healthz') return 'json';
   if (/^\/jobs\/[^/]+\/badge(\.[0-9a-f]{12})?\.svg$/.test(path)) return 'badge';
   if (/^\/jobs\/[^/]+\/./.test(path)) return 'json';
   // The comparison card is a picture: its errors are JSON like the job cards'; the page's are HTML.

@@ -45,6 +45,8 @@ export interface Env {
   MISS_RATE_LIMIT?: string;
   /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
   PUBLIC_ORIGIN?: string;
+  /** "on" (default): reports, cards and comments may be indexed by search engines. "off": every job answer says noindex. Share links never may. */
+  INDEXING?: string;
   /** "public" (default): any job is readable by its id. "signed": only under a share link, /s/{token}/…; any other value fails closed. */
   SHARE_MODE?: string;
   /** Secret: HMAC-SHA256 key of share links, at least 32 characters. Signed mode without it answers 503 on every job route. */
@@ -119,6 +121,10 @@ const ConfigSchema = z.object({
   EVENTS_MAX_SUBSCRIBERS: z.coerce.number().int().min(1).max(100_000).catch(1000),
   EVENTS_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).catch(20),
   MISS_RATE_LIMIT: z
+    .string()
+    .transform((s) => s.trim().toLowerCase() !== 'off')
+    .catch(true),
+  INDEXING: z
     .string()
     .transform((s) => s.trim().toLowerCase() !== 'off')
     .catch(true),

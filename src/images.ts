@@ -37,6 +37,7 @@ import {
   type BadgeTheme,
   type MeasureText,
 } from '../templates/badge';
+import { BRAND } from '../templates/brand';
 
 // Score images: the Open Graph card (satori → SVG, resvg → PNG) and the badge
 // (hand-written SVG measured with the bundled font). Pure functions of a job;
@@ -375,20 +376,21 @@ export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<U
 
 export type BadgeColor = 'green' | 'red' | 'orange' | 'blue' | 'grey';
 
-// All give white text a contrast of at least 4.5:1.
+// All give white text a contrast of at least 4.5:1. `blue`, the neutral one, is the brand
+// colour (templates/brand.ts), the same in both themes: its dark-theme shade is too light for white text.
 const BADGE_COLORS: Record<BadgeTheme, Record<BadgeColor, string>> = {
   light: {
     green: '#1a7f37',
     red: '#cf222e',
     orange: '#bc4c00',
-    blue: '#0969da',
+    blue: BRAND.light,
     grey: '#6e7781',
   },
   dark: {
     green: '#1f7a35',
     red: '#b62324',
     orange: '#a24400',
-    blue: '#1a5fc4',
+    blue: BRAND.light,
     grey: '#545d68',
   },
 };

@@ -91,15 +91,40 @@ export function isActive(job: Job): boolean {
   return !isTerminal(job.status);
 }
 
-/** `avg_tool_usage` → "Tool usage"; `avg_type_correctness_penalty` → "Type correctness penalty". */
+/** Tokens shown in capitals wherever they stand in a dimension name. */
+const ACRONYMS = new Set([
+  'ai',
+  'api',
+  'bleu',
+  'f1',
+  'id',
+  'json',
+  'llm',
+  'ml',
+  'pii',
+  'qa',
+  'rag',
+  'rouge',
+  'sql',
+  'url',
+]);
+
+/**
+ * `avg_tool_usage` → "Tool usage"; `avg_llm_judge` → "LLM judge"; `avg_type_correctness_penalty`
+ * → "Type correctness penalty". Known acronyms are capitalised; every other word stays as the
+ * key spells it (so `avg_QA_score` keeps its capitals), with the first letter made upper case.
+ */
 export function humanizeDimension(key: string): string {
-  const words = key
+  const tokens = key
     .replace(/^_+/, '')
     .replace(/^avg_/, '')
-    .replace(/[_\s]+/g, ' ')
-    .trim();
-  if (words === '') return key;
-  return words.charAt(0).toUpperCase() + words.slice(1);
+    .split(/[_\s]+/)
+    .filter(Boolean);
+  if (tokens.length === 0) return key;
+  const words = tokens.map((t) => (ACRONYMS.has(t.toLowerCase()) ? t.toUpperCase() : t));
+  const first = words[0] as string;
+  words[0] = first.charAt(0).toUpperCase() + first.slice(1);
+  return words.join(' ');
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   sortedIterations,
   type Direction,
 } from '../src/present';
+import { BRAND, tint } from './brand';
 
 // The 1200×630 Open Graph card, laid out by satori (flexbox only; every <div> with
 // several children needs display: flex). Strings from the job are untrusted: they
@@ -60,8 +61,8 @@ export const PALETTES: Record<CardTheme, Palette> = {
     border: '#e6e8ec',
     panel: '#f8f9fb',
     track: '#e6e8ec',
-    accent: '#5b4cf0',
-    accentSoft: 'rgba(91, 76, 240, 0.10)',
+    accent: BRAND.light,
+    accentSoft: tint(BRAND.light, 0.1),
     up: '#15803d',
     upSoft: 'rgba(21, 128, 61, 0.10)',
     down: '#c2410c',
@@ -79,8 +80,8 @@ export const PALETTES: Record<CardTheme, Palette> = {
     border: '#24272f',
     panel: '#111319',
     track: '#2a2e37',
-    accent: '#8b7dff',
-    accentSoft: 'rgba(139, 125, 255, 0.14)',
+    accent: BRAND.dark,
+    accentSoft: tint(BRAND.dark, 0.14),
     up: '#4ade80',
     upSoft: 'rgba(74, 222, 128, 0.12)',
     down: '#fb923c',

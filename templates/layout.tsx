@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { SERVICE_NAME } from '../src/present';
+import { markSvg } from './brand';
 import { Logo } from './sections/common';
 import { STYLESHEET } from './styles';
 
@@ -23,13 +24,9 @@ export interface LayoutProps {
   children?: Child;
 }
 
-// A favicon as a data: URL so browsers do not request /favicon.ico (CSP allows data: images).
-const FAVICON =
-  'data:image/svg+xml,' +
-  encodeURIComponent(
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="6" fill="#0969da"/>' +
-      '<path d="M6 15.5a6 6 0 0 1 12 0M12 15.5l3.2-4.2" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/></svg>',
-  );
+// The favicon as a data: URL, so a page costs no request for it (the CSP allows data: images);
+// /favicon.ico serves the same mark to everything else that asks.
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(markSvg())}`;
 
 /** Absolute http(s) URLs only: the origin comes from the request, but a tag with any other scheme is never right. */
 function httpUrl(u: string | undefined): string | undefined {

@@ -1,11 +1,15 @@
+import { BRAND } from './brand';
+
 // The one stylesheet of every HTML page, inlined in a <style> element and allowed by
 // the Content-Security-Policy through its hash (so no 'unsafe-inline' and no extra
 // request). It is written without & < > " ' so that hono/jsx's default escaping of
 // the <style> child leaves it byte-for-byte unchanged: the hash then matches and
 // the stylesheet needs no raw(). A check at module load keeps it that way.
 //
-// Colours follow GitHub Primer's light and dark palettes; every text/background
-// pair used here meets WCAG AA (4.5:1) including the tinted table cells.
+// Colours follow GitHub Primer's light and dark palettes, with the brand colour
+// (templates/brand.ts, shared with the cards) as the accent; every text/background
+// pair used here meets WCAG AA (4.5:1) including the tinted table cells and the
+// highlighted best row.
 // No inline style attributes are used anywhere (the CSP would block them), so
 // everything data-dependent (matrix shading, progress, chart series) is a class.
 
@@ -15,7 +19,7 @@ export const STYLESHEET = `
   --bg: #ffffff; --bg-subtle: #f6f8fa; --bg-inset: #eff2f5;
   --fg: #1f2328; --fg-muted: #59636e;
   --border: #d1d9e0; --border-muted: #e5e9ed;
-  --accent: #0969da; --accent-bg: #ddf4ff;
+  --brand: ${BRAND.light}; --accent: ${BRAND.light}; --accent-bg: #f3f2fe;
   --up: #1a7f37; --up-bg: #dafbe1;
   --down: #cf222e; --down-bg: #ffebe9;
   --warn: #7d4e00; --warn-bg: #fff8c5; --warn-border: #d4a72c;
@@ -33,7 +37,7 @@ export const STYLESHEET = `
     --bg: #0d1117; --bg-subtle: #151b23; --bg-inset: #010409;
     --fg: #f0f6fc; --fg-muted: #9198a1;
     --border: #3d444d; --border-muted: #2a313c;
-    --accent: #4493f8; --accent-bg: #121d2f;
+    --brand: ${BRAND.dark}; --accent: ${BRAND.dark}; --accent-bg: #19172e;
     --up: #3fb950; --up-bg: #12261e;
     --down: #f85149; --down-bg: #25171c;
     --warn: #d29922; --warn-bg: #272115; --warn-border: #9e6a03;
@@ -56,6 +60,7 @@ a { color: var(--accent); text-underline-offset: 2px; }
 a:hover { text-decoration-thickness: 2px; }
 :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; border-radius: 3px; }
 code, pre, kbd, samp { font-family: var(--mono); font-size: 0.875em; }
+pre code { font-size: inherit; }
 h1, h2, h3, h4, h5, h6 { line-height: 1.25; margin: 0; font-weight: 600; }
 .skip { position: absolute; left: -9999px; }
 .skip:focus { left: 16px; top: 8px; background: var(--bg); padding: 8px 12px; z-index: 10; }
@@ -65,6 +70,7 @@ h1, h2, h3, h4, h5, h6 { line-height: 1.25; margin: 0; font-weight: 600; }
 .topbar .wrap { display: flex; align-items: center; gap: 12px; min-height: 52px; }
 .brand { display: inline-flex; align-items: center; gap: 8px; color: var(--fg); text-decoration: none; font-weight: 600; letter-spacing: -0.01em; }
 .brand svg { display: block; }
+.brand svg .mark { fill: var(--brand); }
 .topbar .crumb { color: var(--fg-muted); font-size: 14px; }
 .wrap { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
 main.wrap { padding-top: 28px; padding-bottom: 64px; }
@@ -259,6 +265,14 @@ pre.snippet { white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; 
 .hero { padding: 28px 0 8px; }
 .hero h1 { font-size: 30px; letter-spacing: -0.02em; }
 .hero p { color: var(--fg-muted); max-width: 44rem; font-size: 16px; }
+.op { margin-top: 28px; padding-top: 20px; border-top: 1px solid var(--border-muted); min-width: 0; }
+.op h3 { font-size: 17px; display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: baseline; overflow-wrap: anywhere; }
+.op h4 { font-size: 13px; font-weight: 600; color: var(--fg-muted); margin: 18px 0 8px; }
+.op-summary { margin: 6px 0 0; font-weight: 500; }
+.method { font-family: var(--mono); font-size: 12.5px; font-weight: 700; border-radius: 6px; padding: 1px 8px; border: 1px solid var(--accent); color: var(--accent); background: var(--accent-bg); }
+.method-post { color: var(--up); background: var(--up-bg); border-color: var(--up); }
+.prose p { margin: 8px 0; }
+.prose code { background: var(--bg-inset); padding: 1px 5px; border-radius: 5px; overflow-wrap: anywhere; }
 .error-page { text-align: left; padding: 48px 0; max-width: 40rem; }
 .error-page .code { font-family: var(--mono); color: var(--fg-muted); font-size: 14px; }
 .error-page h1 { font-size: 32px; margin: 8px 0 12px; letter-spacing: -0.02em; }

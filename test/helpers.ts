@@ -4,6 +4,7 @@ import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
+import { expectConforms } from './conformance';
 
 // A strict fake upstream and a worker built around it: every outbound request the
 // test did not expect is recorded and fails the test in afterEach.
@@ -98,8 +99,11 @@ export function harness(
     cacheName,
     async fetch(path, init) {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(new URL(path, 'https://edge.test'), init), env, ctx);
+      const req = new Request(new URL(path, 'https://edge.test'), init);
+      const res = await app.fetch(req, env, ctx);
       await waitOnExecutionContext(ctx);
+      // Every answer a test sees must be one /openapi.json describes (test/conformance.ts).
+      await expectConforms(req, res);
       return res;
     },
   };

@@ -589,7 +589,7 @@ describe('arbitrary requests', () => {
             expect(typeof body.code, what).toBe('string');
           }
           // Whatever the route, the body is what its type says, and inert.
-          if (res.status === 304 || res.status === 204 || res.status === 302) return;
+          if (res.status === 304 || res.status === 204 || res.status === 302 || res.status === 308) return;
           if (type.startsWith('application/json')) JSON.parse(text);
           else if (type.startsWith('text/html')) {
             expect(await cspProblems(res.headers.get('Content-Security-Policy'), text), what).toEqual([]);
@@ -598,6 +598,9 @@ describe('arbitrary requests', () => {
             expect(res.headers.get('Content-Security-Policy'), what).toMatch(NO_SCRIPT_CSP);
             ok(svgProblems(text), what);
           } else if (type === 'image/png') ok(pngProblems(bytes), what);
+          // /favicon.ico: an ICO (reserved 0, type 1); /robots.txt: plain text, no markup.
+          else if (type === 'image/x-icon') expect([...bytes.subarray(0, 4)], what).toEqual([0, 0, 1, 0]);
+          else if (type.startsWith('text/plain')) expect(text, what).not.toMatch(/</);
           else expect.fail(`${what}: ${res.status} with Content-Type ${JSON.stringify(type)}`);
         }),
         { numRuns: RUNS },

@@ -454,7 +454,7 @@ describe('dimensions', () => {
       'Structure',
       'Answer',
       'Tool usage',
-      'Llm judge',
+      'LLM judge',
       'Type correctness penalty',
       'Consistency penalty',
     ]);
@@ -627,7 +627,7 @@ describe('backtest results', () => {
       'Structure',
       'Answer',
       'Tool usage',
-      'Llm judge',
+      'LLM judge',
       'Type correctness penalty',
       'Confidence',
       'Count',

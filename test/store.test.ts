@@ -51,6 +51,7 @@ describe('readConfig', () => {
       MEMORY_CACHE_BYTES: 16 * 1024 * 1024,
       MISS_RATE_LIMIT: true,
       PUBLIC_ORIGIN: '',
+      INDEXING: true,
       SHARE_MODE: 'public',
       SHARE_SECRET: '',
       SHARE_SECRET_PREVIOUS: '',

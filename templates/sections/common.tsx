@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { JOB_STATUS_LABELS, type JobStatus } from '../../src/schema';
 import { DASH, type Direction } from '../../src/present';
+import { BRAND } from '../brand';
 
 // Small pieces shared by the page's sections: time formatting from an injected
 // clock, JSON display with a size cap, and the few repeated components.
@@ -180,19 +181,12 @@ export function JsonBlock(props: { value: unknown; summary: string; open?: boole
   );
 }
 
-/** The overmind mark: a small gauge, drawn inline so the page makes no request for it. */
+/** The brand mark (templates/brand.ts), drawn inline so the page makes no request for it. */
 export function Logo({ size = 22 }: { size?: number }) {
   return (
-    <svg width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <rect width="24" height="24" rx="6" fill="#0969da" />
-      <path
-        d="M6 15.5a6 6 0 0 1 12 0"
-        fill="none"
-        stroke="#ffffff"
-        stroke-width="2.2"
-        stroke-linecap="round"
-      />
-      <path d="M12 15.5l3.2-4.2" fill="none" stroke="#ffffff" stroke-width="2.2" stroke-linecap="round" />
+    <svg width={size} height={size} viewBox="0 0 36 36" aria-hidden="true" focusable="false">
+      <rect class="mark" width="36" height="36" rx="10" fill={BRAND.light} />
+      <circle cx="18" cy="18" r="6" fill="none" stroke="#ffffff" stroke-width="4" />
     </svg>
   );
 }
