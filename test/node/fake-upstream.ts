@@ -6,6 +6,7 @@
 //   curl -X POST localhost:9000/__control -d '{"mode":"500"}'      # every answer a 500
 //   curl -X POST localhost:9000/__control -d '{"errorRate":0.1,"timeoutRate":0.05}'
 //   curl localhost:9000/__stats
+//   curl -X POST localhost:9000/__jobs -d @job.json                # add or replace a job (a live one moves)
 //
 // Node 22 runs this file directly (type stripping); it imports nothing outside the repo.
 
@@ -48,6 +49,8 @@ export interface FakeUpstreamServer {
   server: Server;
   url: string;
   stats: { calls: number; byId: Record<string, number> };
+  /** The jobs served, by id: set one to change what the next call answers. */
+  jobs: Map<string, Record<string, unknown>>;
   control: Control;
   close(): Promise<void>;
 }
@@ -125,6 +128,13 @@ export function startFakeUpstream(
       for await (const chunk of req) raw += String(chunk);
       Object.assign(control, JSON.parse(raw || '{}') as Partial<Control>);
       return send(res, 200, JSON.stringify(control));
+    }
+    if (url.pathname === '/__jobs' && req.method === 'POST') {
+      let raw = '';
+      for await (const chunk of req) raw += String(chunk);
+      const job = JSON.parse(raw) as Record<string, unknown>;
+      known.set(String(job.id), job);
+      return send(res, 200, '{}');
     }
     if (url.pathname === '/__reset' && req.method === 'POST') {
       stats.calls = 0;
@@ -225,6 +235,7 @@ export function startFakeUpstream(
         server,
         url: `http://127.0.0.1:${port}`,
         stats,
+        jobs: known,
         control,
         close: () =>
           new Promise<void>((r) => {

@@ -35,6 +35,8 @@ export interface StartOptions {
   configPath?: string;
   /** Removed with the state folder on stop (a generated worker's folder). */
   cleanup?: string;
+  /** State folder to use and keep on stop, so a later start finds its storage (restart tests). */
+  persistTo?: string;
 }
 
 let starting: Promise<unknown> = Promise.resolve();
@@ -66,7 +68,7 @@ export function startWrangler(
 
 async function startOnce(vars: Record<string, string>, opts: StartOptions): Promise<RunningWorker> {
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), 'overmind-edge-'));
+  const state = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'overmind-edge-'));
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     'dev',
@@ -114,7 +116,7 @@ async function startOnce(vars: Record<string, string>, opts: StartOptions): Prom
         });
       });
     }
-    rmSync(state, { recursive: true, force: true });
+    if (!opts.persistTo) rmSync(state, { recursive: true, force: true });
   };
   const stop = async () => {
     await kill();
