@@ -69,6 +69,8 @@ describe('upstream mode under wrangler dev', () => {
         TTL_TERMINAL_SECONDS: '1',
         STALE_WHILE_REVALIDATE_SECONDS: '0',
         MISS_RATE_LIMIT: 'off',
+        // The job's shield asks a failing upstream at most once per backoff window: 1 s here.
+        SHIELD_BACKOFF_MAX_SECONDS: '1',
       }),
       startWrangler({ UPSTREAM_URL: upstream.url, OVERMIND_API_KEY: 'ovr_wrong', MISS_RATE_LIMIT: 'off' }),
     ]);
@@ -104,6 +106,8 @@ describe('upstream mode under wrangler dev', () => {
     ];
     for (const [mode, code] of cases) {
       upstream.control.mode = mode as typeof upstream.control.mode;
+      // Inside a backoff window the shield repeats the last failure without asking; wait it out.
+      await new Promise((r) => setTimeout(r, 1100));
       const stale = await fetch(`${worker.url}/api/jobs/${id}/`);
       expect(stale.status, mode).toBe(200);
       expect(stale.headers.get('X-Cache-Reason'), mode).toBe(code);
