@@ -350,7 +350,14 @@ function errorResponse(
     }),
     content:
       format === 'json'
-        ? { 'application/json': { schema: z.object({ detail: ErrorSchema.shape.detail, code }) } }
+        ? {
+            'application/json': {
+              // The Error schema, with `code` narrowed to this status's codes.
+              schema: {
+                allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: codes } } }],
+              },
+            },
+          }
         : errorContent(format),
   };
   errorMemo.set(key, response);
@@ -1113,7 +1120,7 @@ function baseDocument(): OpenApiDocument {
     security: [],
     paths: paths(),
     components: {
-      // Not referenced by a response (each lists its own status's codes), but named for clients.
+      // Every JSON error response refers to it, narrowing `code` to its status's codes.
       schemas: { Error: ErrorSchema },
       securitySchemes: {
         apiKey: {
