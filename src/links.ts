@@ -40,3 +40,20 @@ export function compareUrls(base: string, baseId: string, headId: string, versio
 }
 
 export type CompareUrls = ReturnType<typeof compareUrls>;
+
+/**
+ * The links a share link is handed out with (POST /api/shares, `npm run share`): every face of
+ * the job under `/s/{token}`, with the images' latest forms, so the link keeps showing the job as it is.
+ */
+export function shareLinks(origin: string, token: string, id: string) {
+  const u = jobUrls(`${origin}/s/${token}`, id, '');
+  return {
+    report: u.report,
+    json: u.json,
+    summary: u.summary,
+    card: u.ogPngLatest,
+    badge: u.badgeSvgLatest,
+    comment: u.comment,
+    events: u.events,
+  };
+}

@@ -9,10 +9,8 @@
 // so a verifier can tell a genuine token for another job from a forgery without loading anything,
 // and several tokens can stand side by side in one share segment (`/s/{a}.{b}/compare/…`).
 //
-// This file has no runtime imports, so `scripts/share.ts` runs it under plain Node to mint
-// links locally with exactly the code the worker verifies them with.
-
-import type { Config } from './env';
+// This file imports nothing, so `scripts/share.ts` runs it under plain Node to mint links
+// locally with exactly the code the worker verifies them with.
 
 /** Bound into every MAC, so a signature made for anything else with the same key never verifies. */
 const DOMAIN = new TextEncoder().encode('overmind-edge share link v1\n');
@@ -28,6 +26,9 @@ export const MIN_SECRET_LENGTH = 32;
 /** Tokens one share segment may hold: one per job a request names (a compare page names two). */
 export const MAX_TOKENS_PER_SEGMENT = 4;
 
+/** WebCrypto's key type, named by shape: workerd's and Node's typings both fit it. */
+export type ShareKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 export interface SharePayload {
   /** Lower-case UUID. */
   jobId: string;
@@ -37,7 +38,7 @@ export interface SharePayload {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function importShareKey(secret: string): Promise<CryptoKey> {
+export function importShareKey(secret: string): Promise<ShareKey> {
   return crypto.subtle.importKey(
     'raw',
     new TextEncoder().encode(secret),
@@ -48,7 +49,7 @@ export function importShareKey(secret: string): Promise<CryptoKey> {
 }
 
 /** A token for `jobId`, signed with `key` (the current SHARE_SECRET). */
-export async function mintShareToken(key: CryptoKey, payload: SharePayload): Promise<string> {
+export async function mintShareToken(key: ShareKey, payload: SharePayload): Promise<string> {
   if (!UUID.test(payload.jobId)) throw new Error('a share token needs a UUID job id');
   const { expiresAt } = payload;
   if (expiresAt !== null && !(Number.isInteger(expiresAt) && expiresAt > 0 && expiresAt <= MAX_EXPIRY)) {
@@ -71,7 +72,7 @@ export async function mintShareToken(key: CryptoKey, payload: SharePayload): Pro
  * Expiry is not judged here: the caller compares `expiresAt` with its own clock.
  */
 export async function verifyShareToken(
-  keys: readonly CryptoKey[],
+  keys: readonly ShareKey[],
   token: string,
 ): Promise<SharePayload | null> {
   const bytes = fromBase64url(token);
@@ -148,9 +149,12 @@ export type ShareSettings =
   /** Signed mode that cannot verify anything: every job route fails closed with 503. */
   | { mode: 'signed'; secrets: []; problem: string };
 
-export function shareSettings(
-  config: Pick<Config, 'SHARE_MODE' | 'SHARE_SECRET' | 'SHARE_SECRET_PREVIOUS'>,
-): ShareSettings {
+/** From the parsed config (src/env.ts readConfig); typed by shape, to keep this file import-free. */
+export function shareSettings(config: {
+  SHARE_MODE: string;
+  SHARE_SECRET: string;
+  SHARE_SECRET_PREVIOUS: string;
+}): ShareSettings {
   const mode = config.SHARE_MODE;
   if (mode === 'public') return { mode: 'public' };
   // Anything but the two known words is a typo, and a typo must not publish every job.

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { jobUrls } from '../links';
+import { shareLinks } from '../links';
 import { parseJob } from '../schema';
 import { services, type AppEnv, type IsolateState } from '../services';
 import { mintShareToken, shareSettings } from '../share';
@@ -90,25 +90,16 @@ export function shareRoutes(state: IsolateState) {
     const [signingKey] = await shareKeys(s.config, settings.secrets);
     if (!signingKey) throw failClosed(state, 'SHARE_SECRET could not be loaded.');
     const token = await mintShareToken(signingKey, { jobId: id, expiresAt });
-    // The latest forms of the images: a link handed out keeps showing the job as it is now.
-    const u = jobUrls(`${s.origin}/s/${token}`, id, '');
+    const links = shareLinks(s.origin, token, id);
     s.deps.log({ event: 'share_minted', id, expires_at: expiresAt });
     return c.json(
       {
         token,
         expires_at: expiresAt === null ? null : new Date(expiresAt * 1000).toISOString(),
-        links: {
-          report: u.report,
-          json: u.json,
-          summary: u.summary,
-          card: u.ogPngLatest,
-          badge: u.badgeSvgLatest,
-          comment: u.comment,
-          events: u.events,
-        },
+        links,
       },
       201,
-      { 'Cache-Control': 'no-store', Location: u.report },
+      { 'Cache-Control': 'no-store', Location: links.report },
     );
   });
 

@@ -105,8 +105,18 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
   res.end(body);
 }
 
+/** Who may read what, by key, like the real upstream's project-scoped keys: 200, 401, 403 or 404. */
+export type Access = (key: string | undefined, id: string) => 200 | 401 | 403 | 404;
+
 export function startFakeUpstream(
-  opts: { port?: number; expectKey?: string; control?: Partial<Control>; jobs?: readonly unknown[] } = {},
+  opts: {
+    port?: number;
+    expectKey?: string;
+    /** Instead of expectKey: decides per key and job (share-link minting checks the caller's key). */
+    access?: Access;
+    control?: Partial<Control>;
+    jobs?: readonly unknown[];
+  } = {},
 ): Promise<FakeUpstreamServer> {
   const known = new Map(demo);
   for (const j of opts.jobs ?? []) known.set(String((j as { id: unknown }).id), j as Record<string, unknown>);
@@ -147,7 +157,13 @@ export function startFakeUpstream(
     stats.calls++;
     stats.byId[id] = (stats.byId[id] ?? 0) + 1;
 
-    if (opts.expectKey && req.headers['x-api-key'] !== opts.expectKey) {
+    const header = req.headers['x-api-key'];
+    const verdict = opts.access?.(typeof header === 'string' ? header : undefined, id);
+    if (verdict === 403) {
+      return send(res, 403, '{"detail":"You do not have permission to perform this action."}');
+    }
+    if (verdict === 404) return send(res, 404, '{"detail":"Not found.","code":"not_found"}');
+    if (verdict === 401 || (opts.expectKey && header !== opts.expectKey)) {
       return send(
         res,
         401,

@@ -37,6 +37,8 @@ export interface StartOptions {
   cleanup?: string;
   /** State folder to use and keep on stop, so a later start finds its storage (restart tests). */
   persistTo?: string;
+  /** wrangler's --log-level; 'log' keeps the worker's own console lines in output(). Default 'warn'. */
+  logLevel?: 'warn' | 'info' | 'log';
 }
 
 let starting: Promise<unknown> = Promise.resolve();
@@ -81,7 +83,7 @@ async function startOnce(vars: Record<string, string>, opts: StartOptions): Prom
     state,
     '--show-interactive-dev-session=false',
     '--log-level',
-    'warn',
+    opts.logLevel ?? 'warn',
   ];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(process.execPath, args, {
