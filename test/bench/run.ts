@@ -13,6 +13,7 @@
 //   served    cache hits under autocannon vs /healthz, wrangler dev      (load.ts)
 //             + the same bodies from a static worker, the ceiling        (static-worker/)
 //   upstream  stampede + memory against the fake upstream                (load.ts)
+//   shield    upstream calls for N locations; event delivery to 200 subscribers (shield.ts)
 
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +23,7 @@ import { ROOT } from '../node/wrangler.ts';
 import { cleanupAll, installExitHandlers, track } from './children.ts';
 import { servedBench, upstreamBench } from './load.ts';
 import { failedRow, markdownTable, type Row } from './report.ts';
+import { shieldBench } from './shield.ts';
 import { sizeBench } from './size.ts';
 
 const ONLY = (process.env.BENCH_ONLY ?? '')
@@ -107,6 +109,19 @@ const PHASES: Phase[] = [
     onError: (r) => [
       failedRow('stampede', 'stampede', 'exactly 1 upstream call, every request 200', r),
       failedRow('memory', 'memory', '≤ bound + 32 MiB', r),
+    ],
+  },
+  {
+    id: 'shield',
+    title: 'job shield: locations and live events',
+    run: () =>
+      shieldBench(
+        { locations: 8, requestsPerLocation: 200, subscribers: 200, changes: 3, ttlActiveSeconds: 2 },
+        log,
+      ),
+    onError: (r) => [
+      failedRow('shield', 'shield: upstream calls for N locations', 'exactly 1 per period', r),
+      failedRow('shield', 'events: upstream change → event', 'p99 ≤ TTL + 2 s', r),
     ],
   },
 ];
