@@ -183,6 +183,13 @@ function counts(cmp: Comparison): string {
   return `🟢 ${cmp.improved} improved, 🔴 ${cmp.regressed} regressed`;
 }
 
+const BASE_STATES: Record<string, string> = {
+  pending: 'has not started yet',
+  running: 'is still running',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+};
+
 function statusNotes(head: Job, base: Job | null): string[] {
   const notes: string[] = [];
   if (isActive(head)) {
@@ -191,9 +198,9 @@ function statusNotes(head: Job, base: Job | null): string[] {
     );
   }
   if (base && base.status !== 'completed') {
-    const status = base.status ? JOB_STATUS_LABELS[base.status].toLowerCase() : 'of unknown status';
+    const state = base.status ? BASE_STATES[base.status] : 'has no status';
     notes.push(
-      `The base run is ${status}: its figures are ${isActive(base) ? 'the best so far' : 'what it recorded'}.`,
+      `The base run ${state}: its figures are ${isActive(base) ? 'the best so far' : 'what it recorded'}.`,
     );
   }
   return notes;

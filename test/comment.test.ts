@@ -16,6 +16,8 @@ import { harness, json, strictUpstreams } from './helpers';
 // The pull-request comment, read the way GitHub reads it: parsed by a GFM renderer that
 // autolinks bare URLs and e-mail addresses (marked, gfm: true), then inspected as HTML.
 
+// Tests that render dozens of comments, pages or cards get 60 s instead of 5: on a loaded
+// two-core machine they take several seconds.
 const ORIGIN = 'https://edge.test';
 const demoIds = DEMO_JOBS.map((j) => (j as { id: string }).id);
 const upstream = strictUpstreams();
@@ -163,103 +165,115 @@ describe('mdText', () => {
 });
 
 describe('the comment of every demo job', () => {
-  it('is safe, fits, leads with the marker, and shows the versioned card linked to the report', async () => {
-    const h = harness({ env: { UPSTREAM_URL: '' } });
-    for (const id of demoIds) {
-      const res = await h.fetch(`/jobs/${id}/comment.md`);
-      expect(res.status, id).toBe(200);
-      expect(res.headers.get('Content-Type')).toBe('text/markdown; charset=utf-8');
-      const md = await res.text();
-      expectSafe(md, id);
-      expect(md.split('\n')[0]).toBe(commentMarker());
-      const summary = await demoSummary(h, id);
-      const doc = parse(html(md));
-      const img = byTag(doc, 'img')[0];
-      expect(img?.attribs.src, id).toBe(summary.links.card);
-      expect(img?.parent && 'attribs' in img.parent ? img.parent.attribs.href : null, id).toBe(
-        summary.links.report,
-      );
-      const hrefs = byTag(doc, 'a').map((a) => a.attribs.href);
-      expect(hrefs).toContain(summary.links.report);
-      expect(hrefs).toContain(summary.links.json);
-      // The card it shows answers, as an immutable PNG.
-      const card = await h.fetch(summary.links.card.replace(ORIGIN, ''));
-      expect(card.status).toBe(200);
-      expect(card.headers.get('Content-Type')).toBe('image/png');
-      expect(card.headers.get('Cache-Control')).toContain('immutable');
-    }
-  });
-
-  it('has the job’s numbers: the summary’s figures, the best iteration’s dimensions, every iteration', async () => {
-    const h = harness({ env: { UPSTREAM_URL: '' } });
-    for (const id of demoIds) {
-      const md = await (await h.fetch(`/jobs/${id}/comment.md`)).text();
-      const job = await demoJob(h, id);
-      const s = await demoSummary(h, id);
-      const rows = figureRows(md);
-      expect(rows.Baseline, id).toEqual([formatScore(s.baseline_score)]);
-      expect(rows.Best, id).toEqual([`**${formatScore(s.best_score)}**`]);
-      expect(rows.Improvement?.[0], id).toMatch(new RegExp(`^${escapeRe(formatDelta(s.improvement))}`));
-      expect(rows.Iterations?.[0], id).toContain(`${s.iterations.kept} kept`);
-      const best = bestKept(job.iterations);
-      const dims = numericDimensions(best?.dimension_scores);
-      const all = tables(md);
-      if (best && dims && Object.keys(dims).length > 0) {
-        const dimTable = all.find((t) => t.header[0]?.text === 'Dimension');
-        expect(
-          dimTable?.rows.map((r) => r[1]?.text),
-          id,
-        ).toEqual(Object.values(dims).map((v) => formatSigned(v)));
-      }
-      const iterTable = all.find((t) => t.header[1]?.text === 'Iteration');
-      expect(iterTable?.rows.length ?? 0, id).toBe(job.iterations.length);
-      if (s.best_score != null) expect(md).toContain(`**${formatScore(s.best_score)}**`);
-    }
-  });
-
-  it('against every other demo job: base, this run and a signed change per figure, the comparison card and page', async () => {
-    const h = harness({ env: { UPSTREAM_URL: '' } });
-    for (const headId of demoIds) {
-      for (const baseId of demoIds) {
-        if (baseId === headId) continue;
-        const res = await h.fetch(`/jobs/${headId}/comment.md?base=${baseId}`);
-        expect(res.status).toBe(200);
+  it(
+    'is safe, fits, leads with the marker, and shows the versioned card linked to the report',
+    { timeout: 60_000 },
+    async () => {
+      const h = harness({ env: { UPSTREAM_URL: '' } });
+      for (const id of demoIds) {
+        const res = await h.fetch(`/jobs/${id}/comment.md`);
+        expect(res.status, id).toBe(200);
+        expect(res.headers.get('Content-Type')).toBe('text/markdown; charset=utf-8');
         const md = await res.text();
-        const label = `${headId} vs ${baseId}`;
-        expectSafe(md, label);
-        const [head, base] = [await demoSummary(h, headId), await demoSummary(h, baseId)];
-        const rows = figureRows(md);
-        expect(tables(md)[0]?.header.map((c) => c.text)).toEqual(['', 'Base run', 'This run', 'Change']);
-        expect(rows.Baseline?.slice(0, 2), label).toEqual([
-          formatScore(base.baseline_score),
-          formatScore(head.baseline_score),
-        ]);
-        expect(rows.Best?.slice(0, 2), label).toEqual([
-          formatScore(base.best_score),
-          `**${formatScore(head.best_score)}**`,
-        ]);
-        const change =
-          head.best_score != null && base.best_score != null ? head.best_score - base.best_score : null;
-        expect(rows.Best?.[2], label).toMatch(new RegExp(`${escapeRe(formatDelta(change))}$`));
-        if (change != null && change > 0.05) expect(rows.Best?.[2]).toMatch(/^🟢/);
-        if (change != null && change < -0.05) expect(rows.Best?.[2]).toMatch(/^🔴/);
-        const version = await comparisonVersion(base.version, head.version);
+        expectSafe(md, id);
+        expect(md.split('\n')[0]).toBe(commentMarker());
+        const summary = await demoSummary(h, id);
         const doc = parse(html(md));
         const img = byTag(doc, 'img')[0];
-        const page = `${ORIGIN}/compare/${baseId}...${headId}`;
-        expect(img?.attribs.src).toBe(`${page}/og.${version}.png`);
-        expect(byTag(doc, 'a').map((a) => a.attribs.href)).toContain(page);
+        expect(img?.attribs.src, id).toBe(summary.links.card);
+        expect(img?.parent && 'attribs' in img.parent ? img.parent.attribs.href : null, id).toBe(
+          summary.links.report,
+        );
+        const hrefs = byTag(doc, 'a').map((a) => a.attribs.href);
+        expect(hrefs).toContain(summary.links.report);
+        expect(hrefs).toContain(summary.links.json);
+        // The card it shows answers, as an immutable PNG.
+        const card = await h.fetch(summary.links.card.replace(ORIGIN, ''));
+        expect(card.status).toBe(200);
+        expect(card.headers.get('Content-Type')).toBe('image/png');
+        expect(card.headers.get('Cache-Control')).toContain('immutable');
       }
-    }
-    // The card and the page it links answer.
-    const [baseId, headId] = [demoIds[0], demoIds[1]];
-    const md = await (await h.fetch(`/jobs/${headId}/comment.md?base=${baseId}`)).text();
-    const src = byTag(parse(html(md)), 'img')[0]?.attribs.src ?? '';
-    const card = await h.fetch(src.replace(ORIGIN, ''));
-    expect(card.status).toBe(200);
-    expect(card.headers.get('Cache-Control')).toContain('immutable');
-    expect((await h.fetch(`/compare/${baseId}...${headId}`)).status).toBe(200);
-  });
+    },
+  );
+
+  it(
+    'has the job’s numbers: the summary’s figures, the best iteration’s dimensions, every iteration',
+    { timeout: 60_000 },
+    async () => {
+      const h = harness({ env: { UPSTREAM_URL: '' } });
+      for (const id of demoIds) {
+        const md = await (await h.fetch(`/jobs/${id}/comment.md`)).text();
+        const job = await demoJob(h, id);
+        const s = await demoSummary(h, id);
+        const rows = figureRows(md);
+        expect(rows.Baseline, id).toEqual([formatScore(s.baseline_score)]);
+        expect(rows.Best, id).toEqual([`**${formatScore(s.best_score)}**`]);
+        expect(rows.Improvement?.[0], id).toMatch(new RegExp(`^${escapeRe(formatDelta(s.improvement))}`));
+        expect(rows.Iterations?.[0], id).toContain(`${s.iterations.kept} kept`);
+        const best = bestKept(job.iterations);
+        const dims = numericDimensions(best?.dimension_scores);
+        const all = tables(md);
+        if (best && dims && Object.keys(dims).length > 0) {
+          const dimTable = all.find((t) => t.header[0]?.text === 'Dimension');
+          expect(
+            dimTable?.rows.map((r) => r[1]?.text),
+            id,
+          ).toEqual(Object.values(dims).map((v) => formatSigned(v)));
+        }
+        const iterTable = all.find((t) => t.header[1]?.text === 'Iteration');
+        expect(iterTable?.rows.length ?? 0, id).toBe(job.iterations.length);
+        if (s.best_score != null) expect(md).toContain(`**${formatScore(s.best_score)}**`);
+      }
+    },
+  );
+
+  it(
+    'against every other demo job: base, this run and a signed change per figure, the comparison card and page',
+    { timeout: 60_000 },
+    async () => {
+      const h = harness({ env: { UPSTREAM_URL: '' } });
+      for (const headId of demoIds) {
+        for (const baseId of demoIds) {
+          if (baseId === headId) continue;
+          const res = await h.fetch(`/jobs/${headId}/comment.md?base=${baseId}`);
+          expect(res.status).toBe(200);
+          const md = await res.text();
+          const label = `${headId} vs ${baseId}`;
+          expectSafe(md, label);
+          const [head, base] = [await demoSummary(h, headId), await demoSummary(h, baseId)];
+          const rows = figureRows(md);
+          expect(tables(md)[0]?.header.map((c) => c.text)).toEqual(['', 'Base run', 'This run', 'Change']);
+          expect(rows.Baseline?.slice(0, 2), label).toEqual([
+            formatScore(base.baseline_score),
+            formatScore(head.baseline_score),
+          ]);
+          expect(rows.Best?.slice(0, 2), label).toEqual([
+            formatScore(base.best_score),
+            `**${formatScore(head.best_score)}**`,
+          ]);
+          const change =
+            head.best_score != null && base.best_score != null ? head.best_score - base.best_score : null;
+          expect(rows.Best?.[2], label).toMatch(new RegExp(`${escapeRe(formatDelta(change))}$`));
+          if (change != null && change > 0.05) expect(rows.Best?.[2]).toMatch(/^🟢/);
+          if (change != null && change < -0.05) expect(rows.Best?.[2]).toMatch(/^🔴/);
+          const version = await comparisonVersion(base.version, head.version);
+          const doc = parse(html(md));
+          const img = byTag(doc, 'img')[0];
+          const page = `${ORIGIN}/compare/${baseId}...${headId}`;
+          expect(img?.attribs.src).toBe(`${page}/og.${version}.png`);
+          expect(byTag(doc, 'a').map((a) => a.attribs.href)).toContain(page);
+        }
+      }
+      // The card and the page it links answer.
+      const [baseId, headId] = [demoIds[0], demoIds[1]];
+      const md = await (await h.fetch(`/jobs/${headId}/comment.md?base=${baseId}`)).text();
+      const src = byTag(parse(html(md)), 'img')[0]?.attribs.src ?? '';
+      const card = await h.fetch(src.replace(ORIGIN, ''));
+      expect(card.status).toBe(200);
+      expect(card.headers.get('Cache-Control')).toContain('immutable');
+      expect((await h.fetch(`/compare/${baseId}...${headId}`)).status).toBe(200);
+    },
+  );
 
   it('counts improved and regressed dimensions of the best iterations', () => {
     const base = job({
@@ -314,6 +328,22 @@ describe('the comment of every demo job', () => {
     expect(md).toContain(`iteration ${s.iterations.done} of ${s.iterations.total}`);
     expect(md).toContain('The comment is updated when it finishes.');
     expect(md).toContain(`best so far **${formatScore(s.best_score)}**`);
+  });
+
+  it('says when the base run is not a finished one', async () => {
+    const h = harness({ env: { UPSTREAM_URL: '' } });
+    const byStatus = (status: string) =>
+      (DEMO_JOBS.find((j) => (j as { status: string }).status === status) as { id: string }).id;
+    const head = byStatus('completed');
+    const notes: [string, string][] = [
+      ['failed', 'The base run failed: its figures are what it recorded.'],
+      ['running', 'The base run is still running: its figures are the best so far.'],
+      ['pending', 'The base run has not started yet: its figures are the best so far.'],
+    ];
+    for (const [status, note] of notes) {
+      const md = await (await h.fetch(`/jobs/${head}/comment.md?base=${byStatus(status)}`)).text();
+      expect(md, status).toContain(`> ${note}`);
+    }
   });
 
   it('names a failed run’s reason', async () => {
@@ -394,7 +424,6 @@ describe('hostile strings', () => {
     });
   }
 
-  // About 900 comments built and parsed: seconds on a loaded machine.
   it(
     'change nothing in the comment’s structure and ping no one, with and without a base',
     { timeout: 60_000 },
@@ -468,55 +497,65 @@ describe('hostile strings', () => {
 });
 
 describe('size', () => {
-  it('keeps a 2,000-iteration job under GitHub’s limit, with a note and a link to the report', async () => {
-    const big = bigJob(2000);
-    const up = upstream(() => json(big));
-    const h = harness({ upstream: up });
-    const res = await h.fetch(`/jobs/${big.id}/comment.md`);
-    expect(res.status).toBe(200);
-    const md = await res.text();
-    expectSafe(md, 'big');
-    const iterTable = tables(md).find((t) => t.header[1]?.text === 'Iteration');
-    expect(iterTable?.rows.length).toBe(100);
-    expect(md).toContain(
-      `The first 100 of 2,000 iterations are shown; the [report](${ORIGIN}/jobs/${big.id}#iterations) lists them all.`,
-    );
-  });
+  it(
+    'keeps a 2,000-iteration job under GitHub’s limit, with a note and a link to the report',
+    { timeout: 60_000 },
+    async () => {
+      const big = bigJob(2000);
+      const up = upstream(() => json(big));
+      const h = harness({ upstream: up });
+      const res = await h.fetch(`/jobs/${big.id}/comment.md`);
+      expect(res.status).toBe(200);
+      const md = await res.text();
+      expectSafe(md, 'big');
+      const iterTable = tables(md).find((t) => t.header[1]?.text === 'Iteration');
+      expect(iterTable?.rows.length).toBe(100);
+      expect(md).toContain(
+        `The first 100 of 2,000 iterations are shown; the [report](${ORIGIN}/jobs/${big.id}#iterations) lists them all.`,
+      );
+    },
+  );
 
-  it('stays under the limit when every string is as long and as costly to escape as the schema allows', () => {
-    const worst = '$|'.repeat(300);
-    const manyDims = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`${i}${'$'.repeat(200)}`, i]));
-    const make = (id: string) =>
-      job({
-        id,
-        prompt_slug: '$'.repeat(255),
-        analyzer_model: '$'.repeat(128),
-        report_markdown: `Run failed: ${worst}`,
-        status: 'failed',
-        num_iterations: 2000,
-        iterations: Array.from({ length: 2000 }, (_, i) =>
-          iteration(
-            i,
-            { iteration_name: '$'.repeat(64), description: worst, dimension_scores: manyDims },
-            id,
+  it(
+    'stays under the limit when every string is as long and as costly to escape as the schema allows',
+    { timeout: 60_000 },
+    () => {
+      const worst = '$|'.repeat(300);
+      const manyDims = Object.fromEntries(
+        Array.from({ length: 60 }, (_, i) => [`${i}${'$'.repeat(200)}`, i]),
+      );
+      const make = (id: string) =>
+        job({
+          id,
+          prompt_slug: '$'.repeat(255),
+          analyzer_model: '$'.repeat(128),
+          report_markdown: `Run failed: ${worst}`,
+          status: 'failed',
+          num_iterations: 2000,
+          iterations: Array.from({ length: 2000 }, (_, i) =>
+            iteration(
+              i,
+              { iteration_name: '$'.repeat(64), description: worst, dimension_scores: manyDims },
+              id,
+            ),
           ),
-        ),
-      });
-    const head = make('00000000-0000-4000-8000-0000000000aa');
-    const base = make('00000000-0000-4000-8000-0000000000bb');
-    for (const md of [
-      buildComment({ head, headVersion: '0123456789ab', linkBase: ORIGIN }),
-      buildComment({
-        head,
-        headVersion: '0123456789ab',
-        base: { job: base, version: 'ba5e0123abcd', comparisonVersion: 'c0ffee000000' },
-        linkBase: ORIGIN,
-      }),
-    ]) {
-      expectSafe(md, 'worst');
-      expect(md).toContain('lists them all');
-    }
-  });
+        });
+      const head = make('00000000-0000-4000-8000-0000000000aa');
+      const base = make('00000000-0000-4000-8000-0000000000bb');
+      for (const md of [
+        buildComment({ head, headVersion: '0123456789ab', linkBase: ORIGIN }),
+        buildComment({
+          head,
+          headVersion: '0123456789ab',
+          base: { job: base, version: 'ba5e0123abcd', comparisonVersion: 'c0ffee000000' },
+          linkBase: ORIGIN,
+        }),
+      ]) {
+        expectSafe(md, 'worst');
+        expect(md).toContain('lists them all');
+      }
+    },
+  );
 });
 
 describe('the route', () => {

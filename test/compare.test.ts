@@ -10,6 +10,8 @@ import { harness, json, strictUpstreams } from './helpers';
 
 // The comparison of two runs, /compare/{base}...{head}: the page and the card, as a client sees them.
 
+// Tests that render dozens of comments, pages or cards get 60 s instead of 5: on a loaded
+// two-core machine they take several seconds.
 const ORIGIN = 'https://edge.test';
 const demoIds = DEMO_JOBS.map((j) => (j as { id: string }).id);
 const [BASE, HEAD] = ['8ce33afb-9615-424d-b217-d5d56cda17ef', '7635458b-2945-40ea-8bb6-c8ca90a71ed4'];
@@ -27,66 +29,70 @@ async function summary(h: ReturnType<typeof harness>, id: string) {
 }
 
 describe('the comparison page', () => {
-  it('shows both runs, their figures and changes, the dimension table, the chart and its table', async () => {
-    const h = harness({ env: { UPSTREAM_URL: '' } });
-    const res = await h.fetch(`/compare/${BASE}...${HEAD}`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('Content-Security-Policy')).toMatch(/default-src 'none'/);
-    expect(res.headers.get('Content-Security-Policy')).not.toMatch(/script-src/);
-    const doc = parse(await res.text());
-    expect(byTag(doc, 'script')).toHaveLength(0);
+  it(
+    'shows both runs, their figures and changes, the dimension table, the chart and its table',
+    { timeout: 60_000 },
+    async () => {
+      const h = harness({ env: { UPSTREAM_URL: '' } });
+      const res = await h.fetch(`/compare/${BASE}...${HEAD}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('Content-Security-Policy')).toMatch(/default-src 'none'/);
+      expect(res.headers.get('Content-Security-Policy')).not.toMatch(/script-src/);
+      const doc = parse(await res.text());
+      expect(byTag(doc, 'script')).toHaveLength(0);
 
-    const [b, hd] = [await summary(h, BASE), await summary(h, HEAD)];
-    const base = JobSchema.parse(await (await h.fetch(`/api/jobs/${BASE}/`)).json());
-    const head = JobSchema.parse(await (await h.fetch(`/api/jobs/${HEAD}/`)).json());
-    const cmp = compareJobs(base, head);
+      const [b, hd] = [await summary(h, BASE), await summary(h, HEAD)];
+      const base = JobSchema.parse(await (await h.fetch(`/api/jobs/${BASE}/`)).json());
+      const head = JobSchema.parse(await (await h.fetch(`/api/jobs/${HEAD}/`)).json());
+      const cmp = compareJobs(base, head);
 
-    // Side by side: both titles, both statuses, both reports linked.
-    const runs = byClass(doc, 'run');
-    expect(runs).toHaveLength(2);
-    expect(text(runs[0] ?? [])).toContain(b.title);
-    expect(text(runs[1] ?? [])).toContain(hd.title);
-    const hrefs = byTag(doc, 'a').map((a) => a.attribs.href);
-    expect(hrefs).toContain(b.links.report);
-    expect(hrefs).toContain(hd.links.report);
+      // Side by side: both titles, both statuses, both reports linked.
+      const runs = byClass(doc, 'run');
+      expect(runs).toHaveLength(2);
+      expect(text(runs[0] ?? [])).toContain(b.title);
+      expect(text(runs[1] ?? [])).toContain(hd.title);
+      const hrefs = byTag(doc, 'a').map((a) => a.attribs.href);
+      expect(hrefs).toContain(b.links.report);
+      expect(hrefs).toContain(hd.links.report);
 
-    // Figures: this run's value, the base run's, the change.
-    const stats = byClass(doc, 'stat').map((s) => text(s).replace(/\s+/g, ' '));
-    expect(stats[1]).toContain(formatScore(hd.best_score));
-    expect(stats[1]).toContain(`Base run ${formatScore(b.best_score)}`);
-    expect(stats[1]).toContain(formatDelta(cmp.best.change));
+      // Figures: this run's value, the base run's, the change.
+      const stats = byClass(doc, 'stat').map((s) => text(s).replace(/\s+/g, ' '));
+      expect(stats[1]).toContain(formatScore(hd.best_score));
+      expect(stats[1]).toContain(`Base run ${formatScore(b.best_score)}`);
+      expect(stats[1]).toContain(formatDelta(cmp.best.change));
 
-    // One row per dimension of either best iteration.
-    const dims = byId(doc, 'dimensions');
-    expect(dims).not.toBeNull();
-    expect(
-      byTag(dims ?? doc, 'tbody')[0]?.children.filter((c) => 'name' in c && c.name === 'tr'),
-    ).toHaveLength(cmp.dimensions.length);
+      // One row per dimension of either best iteration.
+      const dims = byId(doc, 'dimensions');
+      expect(dims).not.toBeNull();
+      expect(
+        byTag(dims ?? doc, 'tbody')[0]?.children.filter((c) => 'name' in c && c.name === 'tr'),
+      ).toHaveLength(cmp.dimensions.length);
 
-    // One chart (drawn wide and narrow), two series, and its table with a row per position.
-    const svgs = byTag(doc, 'svg').filter((s) => (s.attribs.class ?? '').includes('chart'));
-    expect(svgs).toHaveLength(2);
-    for (const svg of svgs) {
-      expect(elements(svg).filter((e) => e.attribs.class === 's-head')).toHaveLength(1);
-      expect(elements(svg).filter((e) => e.attribs.class === 's-base-run')).toHaveLength(1);
-      expect(svg.attribs['aria-labelledby']).toBeTruthy();
-    }
-    const chart = byId(doc, 'chart');
-    const rows = byTag(byTag(chart ?? doc, 'tbody')[0] ?? doc, 'tr');
-    expect(rows).toHaveLength(Math.max(base.iterations.length, head.iterations.length));
+      // One chart (drawn wide and narrow), two series, and its table with a row per position.
+      const svgs = byTag(doc, 'svg').filter((s) => (s.attribs.class ?? '').includes('chart'));
+      expect(svgs).toHaveLength(2);
+      for (const svg of svgs) {
+        expect(elements(svg).filter((e) => e.attribs.class === 's-head')).toHaveLength(1);
+        expect(elements(svg).filter((e) => e.attribs.class === 's-base-run')).toHaveLength(1);
+        expect(svg.attribs['aria-labelledby']).toBeTruthy();
+      }
+      const chart = byId(doc, 'chart');
+      const rows = byTag(byTag(chart ?? doc, 'tbody')[0] ?? doc, 'tr');
+      expect(rows).toHaveLength(Math.max(base.iterations.length, head.iterations.length));
 
-    // Unfurls with the comparison card at its versioned URL.
-    const version = await comparisonVersion(b.version, hd.version);
-    const page = `${ORIGIN}/compare/${BASE}...${HEAD}`;
-    expect(byTag(doc, 'link').find((l) => l.attribs.rel === 'canonical')?.attribs.href).toBe(page);
-    expect(meta(doc, 'og:image')).toBe(`${page}/og.${version}.png`);
-    expect(meta(doc, 'twitter:image')).toBe(`${page}/og.${version}.png`);
-    expect(meta(doc, 'og:url')).toBe(page);
-    expect(meta(doc, 'twitter:card')).toBe('summary_large_image');
-  });
+      // Unfurls with the comparison card at its versioned URL.
+      const version = await comparisonVersion(b.version, hd.version);
+      const page = `${ORIGIN}/compare/${BASE}...${HEAD}`;
+      expect(byTag(doc, 'link').find((l) => l.attribs.rel === 'canonical')?.attribs.href).toBe(page);
+      expect(meta(doc, 'og:image')).toBe(`${page}/og.${version}.png`);
+      expect(meta(doc, 'twitter:image')).toBe(`${page}/og.${version}.png`);
+      expect(meta(doc, 'og:url')).toBe(page);
+      expect(meta(doc, 'twitter:card')).toBe('summary_large_image');
+    },
+  );
 
-  it('opens for every pair of demo jobs', async () => {
+  it('opens for every pair of demo jobs', { timeout: 60_000 }, async () => {
     const h = harness({ env: { UPSTREAM_URL: '' } });
     for (const b of demoIds) {
       for (const hd of demoIds) {
@@ -141,7 +147,7 @@ describe('the comparison page', () => {
     expect(post.status).toBe(405);
   });
 
-  it('keeps every XSS fixture inert, on both sides', async () => {
+  it('keeps every XSS fixture inert, on both sides', { timeout: 60_000 }, async () => {
     const byJobId = new Map(XSS_JOBS.map((j) => [String(j.id), j]));
     const up = upstream((req) => {
       const id = /\/api\/jobs\/([^/]+)\//.exec(new URL(req.url).pathname)?.[1] ?? '';
@@ -174,29 +180,33 @@ describe('the comparison page', () => {
 });
 
 describe('the comparison card', () => {
-  it('is a 1200×630 PNG and an SVG, in both themes, versioned and immutable', async () => {
-    const h = harness({ env: { UPSTREAM_URL: '' } });
-    const [b, hd] = [await summary(h, BASE), await summary(h, HEAD)];
-    const version = await comparisonVersion(b.version, hd.version);
-    for (const theme of ['light', 'dark']) {
-      const png = await h.fetch(`/compare/${BASE}...${HEAD}/og.${version}.png?theme=${theme}`);
-      expect(png.status).toBe(200);
-      expect(png.headers.get('Content-Type')).toBe('image/png');
-      expect(png.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
-      expect(pngSize(new Uint8Array(await png.arrayBuffer()))).toEqual({ width: 1200, height: 630 });
-      const svg = await h.fetch(`/compare/${BASE}...${HEAD}/og.${version}.svg?theme=${theme}`);
-      expect(svg.status).toBe(200);
-      expect(svg.headers.get('Content-Type')).toBe('image/svg+xml; charset=utf-8');
-      expect(svg.headers.get('Content-Security-Policy')).toMatch(/default-src 'none'/);
-      const body = await svg.text();
-      expect(body).toMatch(/^<svg[^>]+width="1200"[^>]+height="630"/);
-      expect(body).not.toMatch(/<script/i);
-    }
-    // The unversioned card follows the jobs.
-    const latest = await h.fetch(`/compare/${BASE}...${HEAD}/og.png`);
-    expect(latest.status).toBe(200);
-    expect(latest.headers.get('Cache-Control')).toMatch(/^public, max-age=10,/);
-  });
+  it(
+    'is a 1200×630 PNG and an SVG, in both themes, versioned and immutable',
+    { timeout: 60_000 },
+    async () => {
+      const h = harness({ env: { UPSTREAM_URL: '' } });
+      const [b, hd] = [await summary(h, BASE), await summary(h, HEAD)];
+      const version = await comparisonVersion(b.version, hd.version);
+      for (const theme of ['light', 'dark']) {
+        const png = await h.fetch(`/compare/${BASE}...${HEAD}/og.${version}.png?theme=${theme}`);
+        expect(png.status).toBe(200);
+        expect(png.headers.get('Content-Type')).toBe('image/png');
+        expect(png.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
+        expect(pngSize(new Uint8Array(await png.arrayBuffer()))).toEqual({ width: 1200, height: 630 });
+        const svg = await h.fetch(`/compare/${BASE}...${HEAD}/og.${version}.svg?theme=${theme}`);
+        expect(svg.status).toBe(200);
+        expect(svg.headers.get('Content-Type')).toBe('image/svg+xml; charset=utf-8');
+        expect(svg.headers.get('Content-Security-Policy')).toMatch(/default-src 'none'/);
+        const body = await svg.text();
+        expect(body).toMatch(/^<svg[^>]+width="1200"[^>]+height="630"/);
+        expect(body).not.toMatch(/<script/i);
+      }
+      // The unversioned card follows the jobs.
+      const latest = await h.fetch(`/compare/${BASE}...${HEAD}/og.png`);
+      expect(latest.status).toBe(200);
+      expect(latest.headers.get('Cache-Control')).toMatch(/^public, max-age=10,/);
+    },
+  );
 
   it('redirects an outdated version to the current one, and rejects bad input as JSON', async () => {
     const h = harness({ env: { UPSTREAM_URL: '' } });
