@@ -556,6 +556,8 @@ const SOURCE = String.raw`(function () {
     renderSummary(job);
     renderChart(job, its);
     renderIterations(job, its);
+    // A new version came from the upstream, so a "saved copy" warning no longer holds.
+    every('.banner-warn').forEach(function (b) { b.parentNode.removeChild(b); });
     version = v;
     root.setAttribute('data-version', v);
   }

@@ -41,16 +41,22 @@ const SHARE_SECRET = 'live-browser-share-secret-0123456789abcdef';
 type Job = Record<string, unknown> & { id: string; iterations: Record<string, unknown>[] };
 
 /** A loopback upstream serving jobs the test changes as it goes. */
-async function startUpstream(jobs: Map<string, Job>): Promise<{ url: string; close: () => Promise<void> }> {
+async function startUpstream(
+  jobs: Map<string, Job>,
+  failing: Set<string>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const m = /^\/api\/jobs\/([^/]+)\/$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
-    const job = m ? jobs.get(decodeURIComponent(m[1] ?? '')) : undefined;
+    const id = decodeURIComponent(m?.[1] ?? '');
+    const job = m ? jobs.get(id) : undefined;
     const [status, body] =
       req.headers['x-api-key'] !== KEY
         ? [401, '{"detail":"Authentication credentials were not provided."}']
-        : job
-          ? [200, JSON.stringify(job)]
-          : [404, '{"detail":"Not found."}'];
+        : failing.has(id)
+          ? [503, '{"detail":"A server error occurred."}']
+          : job
+            ? [200, JSON.stringify(job)]
+            : [404, '{"detail":"Not found."}'];
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   });
@@ -185,10 +191,13 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
   let signed: RunningWorker;
   let upstream: { url: string; close: () => Promise<void> };
   const jobs = new Map<string, Job>();
+  /** Jobs the upstream answers 503 for, for now. */
+  const failing = new Set<string>();
   const LIVE = 'b1e5a5a5-0000-4000-8000-000000000001';
   const FINISHING = 'b1e5a5a5-0000-4000-8000-000000000002';
   const AXE = 'b1e5a5a5-0000-4000-8000-000000000003';
   const SHARED = 'b1e5a5a5-0000-4000-8000-000000000004';
+  const RECOVERING = 'b1e5a5a5-0000-4000-8000-000000000005';
   // The XSS fixtures as running jobs: their hostile strings reach the page through the live path too.
   const xssIds = XSS_JOBS.map((j) => String(j.id));
 
@@ -197,13 +206,16 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
     jobs.set(FINISHING, runningJob(FINISHING, [60]));
     jobs.set(AXE, runningJob(AXE, [58, 61, 59]));
     jobs.set(SHARED, runningJob(SHARED, [57]));
+    jobs.set(RECOVERING, runningJob(RECOVERING, [56, 59]));
     for (const j of XSS_JOBS) jobs.set(String(j.id), { ...(j as Job), status: 'running', best_score: null });
-    upstream = await startUpstream(jobs);
+    upstream = await startUpstream(jobs, failing);
     worker = await startWrangler({
       UPSTREAM_URL: upstream.url,
       OVERMIND_API_KEY: KEY,
       MISS_RATE_LIMIT: 'off',
       TTL_ACTIVE_SECONDS: String(TTL_ACTIVE_SECONDS),
+      // A copy past its freshness stands in for a failing upstream at once (the saved-copy case).
+      STALE_WHILE_REVALIDATE_SECONDS: '0',
     });
     signed = await startWrangler({
       UPSTREAM_URL: upstream.url,
@@ -390,6 +402,28 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
       expect(o.w.problems, what).toEqual([]);
     }
     await Promise.all(opened.map((o) => o.context.close()));
+  });
+
+  it('drops the saved-copy warning once a new version arrives from a recovered upstream', async () => {
+    // A copy in the tiers, then an upstream that fails past its freshness: the page is the saved copy.
+    expect((await fetch(`${worker.url}/api/jobs/${RECOVERING}/`)).status).toBe(200);
+    failing.add(RECOVERING);
+    let stale = '';
+    for (let i = 0; i < 40 && !/Showing a saved copy/.test(stale); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      stale = await (await fetch(`${worker.url}/jobs/${RECOVERING}`)).text();
+    }
+    expect(stale).toMatch(/Showing a saved copy/);
+    const { context, page, w } = await open(RECOVERING);
+    expect(await page.locator('.banner-warn').count()).toBe(1);
+    jobs.set(RECOVERING, advance(jobs.get(RECOVERING)!, 64));
+    failing.delete(RECOVERING);
+    await page.waitForFunction(() => document.querySelectorAll('#iterations tbody tr').length === 3, null, {
+      timeout: UPDATE_TIMEOUT_MS,
+    });
+    expect(await page.locator('.banner-warn').count()).toBe(0);
+    expect(w.problems).toEqual([]);
+    await context.close();
   });
 
   it('opened through a share link, follows the events under that link', async () => {
