@@ -198,6 +198,7 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
   const AXE = 'b1e5a5a5-0000-4000-8000-000000000003';
   const SHARED = 'b1e5a5a5-0000-4000-8000-000000000004';
   const RECOVERING = 'b1e5a5a5-0000-4000-8000-000000000005';
+  const STARTING = 'b1e5a5a5-0000-4000-8000-000000000006';
   // The XSS fixtures as running jobs: their hostile strings reach the page through the live path too.
   const xssIds = XSS_JOBS.map((j) => String(j.id));
 
@@ -207,6 +208,7 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
     jobs.set(AXE, runningJob(AXE, [58, 61, 59]));
     jobs.set(SHARED, runningJob(SHARED, [57]));
     jobs.set(RECOVERING, runningJob(RECOVERING, [56, 59]));
+    jobs.set(STARTING, { ...runningJob(STARTING, []), status: 'pending', baseline_score: null });
     for (const j of XSS_JOBS) jobs.set(String(j.id), { ...(j as Job), status: 'running', best_score: null });
     upstream = await startUpstream(jobs, failing);
     worker = await startWrangler({
@@ -312,6 +314,30 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'live-updated.png'), fullPage: false });
     expect([...w.problems, ...fw.problems]).toEqual([]);
+    await context.close();
+  });
+
+  it('builds the chart and the table when a pending job records its first iteration', async () => {
+    const { context, page, w } = await open(STARTING);
+    expect(await page.locator('#chart .empty').count()).toBe(1);
+    expect(await page.locator('#iterations .empty').count()).toBe(1);
+    const first = advance({ ...jobs.get(STARTING)!, baseline_score: 55 }, 57.5);
+    jobs.set(STARTING, { ...first, status: 'running' });
+    await page.waitForFunction(() => document.querySelectorAll('#iterations tbody tr').length === 1, null, {
+      timeout: UPDATE_TIMEOUT_MS,
+    });
+    expect(await page.locator('.job-head .sub .pill').innerText()).toBe('Running');
+    expect(await page.title()).toMatch(/ · Running · /);
+    const version = await page.locator('#live').getAttribute('data-version');
+    const fresh = await context.newPage();
+    for (let i = 0; i < 20; i++) {
+      await fresh.goto(`${worker.url}/jobs/${STARTING}`);
+      if ((await fresh.locator('#live').getAttribute('data-version')) === version) break;
+      await fresh.waitForTimeout(500);
+    }
+    expect(await fresh.locator('#live').getAttribute('data-version')).toBe(version);
+    expect(await snapshot(page)).toBe(await snapshot(fresh));
+    expect(w.problems).toEqual([]);
     await context.close();
   });
 
