@@ -188,8 +188,8 @@ export class JobShield extends DurableObject<Env> {
       start: (controller) => {
         sub = { token, controller, base: req.base, client: req.client, version: req.lastEventId };
       },
-      cancel: () => {
-        if (sub) this.#drop(sub);
+      cancel: async () => {
+        if (sub) await this.#drop(sub);
       },
     });
     const s = sub as Subscriber | null;
@@ -220,7 +220,7 @@ export class JobShield extends DurableObject<Env> {
     for (const sub of this.#subs) {
       if (sub.token !== token) continue;
       this.#close(sub);
-      this.#drop(sub);
+      await this.#drop(sub);
       return;
     }
   }
@@ -540,14 +540,14 @@ export class JobShield extends DurableObject<Env> {
     const desired = sub.controller.desiredSize;
     if (desired !== null && desired < -MAX_QUEUED) {
       this.#close(sub);
-      this.#drop(sub);
+      void this.#drop(sub);
       return;
     }
     try {
       sub.controller.enqueue(bytes);
     } catch {
       // The stream is gone (the client left before cancel arrived): forget it.
-      this.#drop(sub);
+      void this.#drop(sub);
     }
   }
 
@@ -559,11 +559,12 @@ export class JobShield extends DurableObject<Env> {
     }
   }
 
-  #drop(sub: Subscriber): void {
-    if (!this.#subs.delete(sub)) return;
-    if (this.#subs.size === 0) {
-      this.ctx.waitUntil(this.ctx.storage.deleteAlarm());
-    }
+  /** Forget a subscriber; with none left, the alarm goes too (the promise says when). */
+  #drop(sub: Subscriber): Promise<void> {
+    if (!this.#subs.delete(sub) || this.#subs.size > 0) return Promise.resolve();
+    const gone = this.ctx.storage.deleteAlarm();
+    this.ctx.waitUntil(gone);
+    return gone;
   }
 
   /** When the copy is due for a poll: past TTL_ACTIVE_SECONDS (at least 1 s), and not before a backoff ends. */

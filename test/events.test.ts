@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobShield } from '../src/shield';
 import { shieldName } from '../src/shield';
 import type { Summary } from '../src/summary';
@@ -23,6 +23,9 @@ import { sseReader, type SseBlock, type SseRead, type SseReader } from './node/s
 // GET /api/jobs/{id}/events: the summary at once and on every change, `end` when terminal, from
 // the job's shield, which polls the source once per TTL_ACTIVE_SECONDS on an alarm while anyone
 // watches. Timings here are deadlines for waiting, never pass/fail measures (those are in the bench).
+
+// Deadlines for a loaded machine: the shields run in this file's isolate, alongside the tests.
+vi.setConfig({ testTimeout: 30_000 });
 
 const upstream = strictShieldUpstreams();
 const scope = { kind: 'upstream', cacheScope: UPSTREAM } as JobSource;
@@ -78,7 +81,7 @@ function asEvent(r: SseRead): SseBlock {
   return r;
 }
 
-async function jobEvent(events: SseReader, ms = 5000): Promise<{ id: string; summary: Summary }> {
+async function jobEvent(events: SseReader, ms = 10_000): Promise<{ id: string; summary: Summary }> {
   const e = asEvent(await events.nextEvent(ms));
   expect(e.event).toBe('job');
   const summary = JSON.parse(e.data ?? '') as Summary;
@@ -96,7 +99,7 @@ describe('the stream', () => {
     expect(res.headers.get('Content-Type')).toBe('text/event-stream; charset=utf-8');
     expect(res.headers.get('Cache-Control')).toBe('no-store, no-transform');
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
-    const first = asEvent(await events.next(5000));
+    const first = asEvent(await events.next(10_000));
     expect(first.retry).toBe(1000);
     const { id: version, summary } = await jobEvent(events);
     const api = await (await h.fetch(`/api/jobs/${id}/summary`)).json();
@@ -122,11 +125,11 @@ describe('the stream', () => {
     job.finish();
     const c = await jobEvent(events);
     expect(c.summary.status).toBe('completed');
-    const end = asEvent(await events.nextEvent(5000));
+    const end = asEvent(await events.nextEvent(10_000));
     expect(end.event).toBe('end');
     expect(end.id).toBe(c.id);
     expect(JSON.parse(end.data ?? '')).toEqual(c.summary);
-    expect(await events.next(5000)).toBe('closed');
+    expect(await events.next(10_000)).toBe('closed');
   });
 
   it('a terminal job: the summary and end at once, then the stream closes', async () => {
@@ -136,8 +139,8 @@ describe('the stream', () => {
     const { events } = await open(h, id);
     const { summary } = await jobEvent(events);
     expect(summary.status).toBe('completed');
-    expect(asEvent(await events.nextEvent(5000)).event).toBe('end');
-    expect(await events.next(5000)).toBe('closed');
+    expect(asEvent(await events.nextEvent(10_000)).event).toBe('end');
+    expect(await events.next(10_000)).toBe('closed');
     expect(callsFor(up, id)).toBe(1);
   });
 
@@ -151,7 +154,7 @@ describe('the stream', () => {
     await first.events.cancel();
 
     const again = await open(h, id, { 'Last-Event-ID': v1 });
-    expect(asEvent(await again.events.next(5000)).retry).toBe(1000);
+    expect(asEvent(await again.events.next(10_000)).retry).toBe(1000);
     // Nothing new yet: no event within a period and a half.
     expect(await again.events.nextEvent(1500)).toBe('timeout');
     job.advance();
@@ -172,9 +175,9 @@ describe('the stream', () => {
     const first = await open(h, id);
     const { id: version } = await jobEvent(first.events);
     const again = await open(h, id, { 'Last-Event-ID': version });
-    const e = asEvent(await again.events.nextEvent(5000));
+    const e = asEvent(await again.events.nextEvent(10_000));
     expect(e.event).toBe('end');
-    expect(await again.events.next(5000)).toBe('closed');
+    expect(await again.events.next(10_000)).toBe('closed');
   });
 
   it('sends a heartbeat comment every EVENTS_HEARTBEAT_SECONDS', async () => {
@@ -188,7 +191,7 @@ describe('the stream', () => {
     await jobEvent(events);
     const beats: string[] = [];
     while (beats.length < 2) {
-      const r = asEvent(await events.next(5000));
+      const r = asEvent(await events.next(10_000));
       beats.push(...r.comments);
       expect(r.event).toBeUndefined();
     }
@@ -232,7 +235,7 @@ describe('one upstream call per period however many watch', () => {
     expect(calls).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
     expect(calls).toBeGreaterThanOrEqual(3);
     await Promise.all(subs.map((s) => s.events.cancel()));
-  }, 30_000);
+  });
 
   it('with no subscribers left the shield stops polling and sets no alarm', async () => {
     const id = newJobId();
@@ -248,13 +251,13 @@ describe('one upstream call per period however many watch', () => {
     expect(await alarm()).not.toBeNull();
     expect(callsFor(up, id)).toBeGreaterThanOrEqual(2);
     await subs[1]!.events.cancel();
-    // The isolate tells the shield at once; the 30 s heartbeat plays no part here.
-    await new Promise((r) => setTimeout(r, 200));
+    // The isolate tells the shield as the client goes (cancel waits for it); the 30 s heartbeat
+    // plays no part here.
     expect(await alarm()).toBeNull();
     const calls = callsFor(up, id);
     await new Promise((r) => setTimeout(r, 2500));
     expect(callsFor(up, id)).toBe(calls);
-  }, 20_000);
+  });
 
   it('each subscriber’s links follow the origin it came by; the shared copy holds none', async () => {
     const id = newJobId();
@@ -340,12 +343,12 @@ describe('without a working shield', () => {
     const up = upstream(liveJob(id).respond);
     const h = harness({ upstream: up, env: { ...UPSTREAM_ENV, TTL_ACTIVE_SECONDS: '7' } });
     const { events } = await open(h, id);
-    expect(asEvent(await events.next(5000)).retry).toBe(7000);
+    expect(asEvent(await events.next(10_000)).retry).toBe(7000);
     const { id: version } = await jobEvent(events);
-    expect(await events.next(5000)).toBe('closed');
+    expect(await events.next(10_000)).toBe('closed');
     const again = await open(h, id, { 'Last-Event-ID': version });
-    expect(asEvent(await again.events.next(5000)).retry).toBe(7000);
-    expect(await again.events.next(5000)).toBe('closed');
+    expect(asEvent(await again.events.next(10_000)).retry).toBe(7000);
+    expect(await again.events.next(10_000)).toBe('closed');
     expect(callsFor(up, id)).toBe(1);
   });
 
@@ -360,8 +363,8 @@ describe('without a working shield', () => {
     const h = harness({ upstream: up, env: { ...UPSTREAM_ENV, JOB_SHIELD: ns } });
     const { events } = await open(h, id);
     expect((await jobEvent(events)).summary.status).toBe('completed');
-    expect(asEvent(await events.nextEvent(5000)).event).toBe('end');
-    expect(await events.next(5000)).toBe('closed');
+    expect(asEvent(await events.nextEvent(10_000)).event).toBe('end');
+    expect(await events.next(10_000)).toBe('closed');
     expect(h.logs).toContainEqual(
       expect.objectContaining({ event: 'shield_fallback', what: 'events', reason: 'error' }),
     );
