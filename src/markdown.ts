@@ -10,10 +10,10 @@ import sanitizeHtml from 'sanitize-html';
 //    same-origin and data: images, and a blocked image is a console error), task
 //    list checkboxes become characters instead of <input>, and headings move down
 //    two levels so the report sits under the page's own h1/h2.
-// 2. The result is checked against the allowlist independently of how layer 1
-//    behaved, so a marked bug cannot reach the page: a strict linear-time verifier
-//    accepts it as is when it provably fits, and anything else is re-parsed and
-//    cleaned by sanitize-html.
+// 2. The result is re-parsed and cleaned by sanitize-html against the allowlist,
+//    independently of how layer 1 behaved, so a marked bug cannot reach the page.
+//    The sanitizer also makes wide code blocks and tables focusable (tabindex="0"),
+//    so keyboard users can scroll them.
 
 const SAFE_SCHEMES = ['http', 'https', 'mailto'];
 const SAFE_DATA_IMAGE = /^data:image\/(?:png|gif|jpeg|webp);base64,[a-z0-9+/]+={0,2}$/i;
@@ -144,6 +144,10 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     th: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
     td: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
     ol: ['start'],
+    // Code blocks and tables scroll sideways when wide; a scroll region must take focus so
+    // that keyboard users can scroll it (WCAG 2.1.1; axe scrollable-region-focusable).
+    pre: [{ name: 'tabindex', multiple: false, values: ['0'] }],
+    table: [{ name: 'tabindex', multiple: false, values: ['0'] }],
   },
   allowedSchemes: SAFE_SCHEMES,
   allowedSchemesByTag: { img: ['data'] },
@@ -155,6 +159,8 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   // No style attribute is allowed, so postcss never runs.
   parseStyleAttributes: false,
   transformTags: {
+    pre: (tagName) => ({ tagName, attribs: { tabindex: '0' } }),
+    table: (tagName) => ({ tagName, attribs: { tabindex: '0' } }),
     a: (tagName, attribs) => {
       const out: sanitizeHtml.Attributes = {};
       if (attribs.href != null) out.href = attribs.href;

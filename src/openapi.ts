@@ -214,7 +214,7 @@ const h = {
   serverTiming: header(
     'ServerTiming',
     text(
-      '`cache;desc="<hit|miss|stale: reason>"`: which tier answered, and why; shield and source calls with `dur=`.',
+      'Which tier answered (`memory`, `cache`, `shield`, `source`), how long shield and source calls took (`dur=`), and why a copy is stale.',
     ),
   ),
   retryAfter: header('RetryAfter', z.int().min(0).describe('Seconds to wait before asking again.')),

@@ -20,9 +20,13 @@ type ErrorCodeRow = { code: string; status: number; meaning: string };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const SHARED_TAG = 'Share links';
 
-function Md({ text }: { text: string | undefined }) {
+function Md({ text, inline }: { text: string | undefined; inline?: boolean }) {
   if (!text) return null;
-  return <div class="prose">{raw(renderMarkdown(text))}</div>;
+  const html = renderMarkdown(text);
+  // One paragraph shown inline: its <p> is dropped so it runs on after a label.
+  const one = inline ? /^<p>([\s\S]*)<\/p>\s*$/.exec(html) : null;
+  if (one && !one[1]?.includes('<p>')) return <span class="prose">{raw(one[1])}</span>;
+  return <div class="prose">{raw(html)}</div>;
 }
 
 function isRef(x: unknown): x is oas32.ReferenceObject {
@@ -74,9 +78,10 @@ function constraints(s: SchemaValue): string[] {
   return out;
 }
 
-function ParamRows({ doc, params }: { doc: OpenApiDocument; params: oas32.ParameterObject[] }) {
+function ParamRows(props: { doc: OpenApiDocument; params: oas32.ParameterObject[]; of: string }) {
+  const { doc, params } = props;
   return (
-    <TableWrap label="Parameters">
+    <TableWrap label={`Parameters of ${props.of}`}>
       <table class="data">
         <thead>
           <tr>
@@ -111,9 +116,68 @@ function ParamRows({ doc, params }: { doc: OpenApiDocument; params: oas32.Parame
   );
 }
 
-function ResponseRows({ doc, responses }: { doc: OpenApiDocument; responses: oas32.ResponsesObject }) {
+/** The named schema a body is, or narrows (`allOf` with a component first). */
+function schemaName(schema: unknown): string | null {
+  if (isRef(schema)) return refName(schema.$ref);
+  const first = (schema as { allOf?: unknown[] } | undefined)?.allOf?.[0];
+  return isRef(first) ? refName(first.$ref) : null;
+}
+
+function MediaTypes({ doc, content }: { doc: OpenApiDocument; content: [string, unknown][] }) {
+  if (content.length === 0) return <>—</>;
   return (
-    <TableWrap label="Responses">
+    <>
+      {content.map(([type, m], i) => {
+        const media = resolve<oas32.MediaTypeObject>(doc, m);
+        const name = schemaName(media.schema);
+        return (
+          <>
+            {i > 0 ? ', ' : null}
+            <code>{type}</code>
+            {name ? (
+              <>
+                {' '}
+                <a href={`#schema-${name}`}>{name}</a>
+              </>
+            ) : null}
+          </>
+        );
+      })}
+    </>
+  );
+}
+
+function HeaderNames({ names }: { names: string[] }) {
+  if (names.length === 0) return <>—</>;
+  return (
+    <>
+      {names.map((name, i) => (
+        <>
+          {i > 0 ? ' ' : null}
+          <code>{name}</code>
+        </>
+      ))}
+    </>
+  );
+}
+
+/** Successes and redirects one row each; the errors in one row, a line per status. */
+function ResponseRows(props: { doc: OpenApiDocument; responses: oas32.ResponsesObject; of: string }) {
+  const { doc } = props;
+  const all = Object.entries(props.responses).map(
+    ([status, r]) => [status, resolve<oas32.ResponseObject>(doc, r)] as const,
+  );
+  const ok = all.filter(([status]) => Number(status) < 400);
+  const failed = all.filter(([status]) => Number(status) >= 400);
+  const errorTypes = new Map<string, unknown>();
+  const errorHeaders = new Set<string>();
+  for (const [, res] of failed) {
+    for (const [type, m] of Object.entries(res.content ?? {}))
+      if (!errorTypes.has(type)) errorTypes.set(type, m);
+    for (const h of Object.keys(res.headers ?? {})) errorHeaders.add(h);
+  }
+  return (
+    <TableWrap label={`Responses of ${props.of}`}>
       <table class="data">
         <thead>
           <tr>
@@ -124,50 +188,44 @@ function ResponseRows({ doc, responses }: { doc: OpenApiDocument; responses: oas
           </tr>
         </thead>
         <tbody>
-          {Object.entries(responses).map(([status, r]) => {
-            const res = resolve<oas32.ResponseObject>(doc, r as oas32.ResponseObject);
-            const content = Object.entries(res.content ?? {});
-            const headers = Object.keys(res.headers ?? {});
-            return (
-              <tr>
-                <th scope="row" class="num">
-                  {status}
-                </th>
-                <td>
-                  {content.length === 0
-                    ? '—'
-                    : content.map(([type, m], i) => {
-                        const media = resolve<oas32.MediaTypeObject>(doc, m);
-                        return (
-                          <>
-                            {i > 0 ? ', ' : null}
-                            <code>{type}</code>
-                            {media.schema && isRef(media.schema) ? (
-                              <>
-                                {' '}
-                                <a href={`#schema-${refName(media.schema.$ref)}`}>
-                                  {refName(media.schema.$ref)}
-                                </a>
-                              </>
-                            ) : null}
-                          </>
-                        );
-                      })}
-                </td>
-                <td>
-                  {headers.length === 0
-                    ? '—'
-                    : headers.map((name, i) => (
-                        <>
-                          {i > 0 ? ' ' : null}
-                          <code>{name}</code>
-                        </>
-                      ))}
-                </td>
-                <td>{res.description}</td>
-              </tr>
-            );
-          })}
+          {ok.map(([status, res]) => (
+            <tr>
+              <th scope="row" class="num">
+                {status}
+              </th>
+              <td>
+                <MediaTypes doc={doc} content={Object.entries(res.content ?? {})} />
+              </td>
+              <td>
+                <HeaderNames names={Object.keys(res.headers ?? {})} />
+              </td>
+              <td>
+                <Md text={res.description} inline />
+              </td>
+            </tr>
+          ))}
+          {failed.length ? (
+            <tr>
+              <th scope="row" class="num">
+                errors
+              </th>
+              <td>
+                <MediaTypes doc={doc} content={[...errorTypes]} />
+              </td>
+              <td>
+                <HeaderNames names={[...errorHeaders]} />
+              </td>
+              <td>
+                <ul class="statuses">
+                  {failed.map(([status, res]) => (
+                    <li>
+                      <strong>{status}</strong> <Md text={res.description} inline />
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ) : null}
         </tbody>
       </table>
     </TableWrap>
@@ -189,7 +247,7 @@ function OperationBlock(props: { doc: OpenApiDocument; path: string; method: str
       {params.length ? (
         <>
           <h4>Parameters</h4>
-          <ParamRows doc={doc} params={params} />
+          <ParamRows doc={doc} params={params} of={`${method.toUpperCase()} ${path}`} />
         </>
       ) : null}
       {body ? (
@@ -204,14 +262,20 @@ function OperationBlock(props: { doc: OpenApiDocument; path: string; method: str
                   <code>{type}</code>
                   {body.required ? ', required' : ''}
                 </p>
-                {schema ? <PropertyTable doc={doc} schema={schema} label="Request body fields" /> : null}
+                {schema ? (
+                  <PropertyTable
+                    doc={doc}
+                    schema={schema}
+                    label={`Request body of ${method.toUpperCase()} ${path}`}
+                  />
+                ) : null}
               </>
             );
           })}
         </>
       ) : null}
       <h4>Responses</h4>
-      <ResponseRows doc={doc} responses={op.responses ?? {}} />
+      <ResponseRows doc={doc} responses={op.responses ?? {}} of={`${method.toUpperCase()} ${path}`} />
       {(op['x-codeSamples'] ?? []).map((s) => (
         <>
           <h4>Example ({s.label})</h4>

@@ -272,6 +272,8 @@ pre.snippet { white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; 
 .method { font-family: var(--mono); font-size: 12.5px; font-weight: 700; border-radius: 6px; padding: 1px 8px; border: 1px solid var(--accent); color: var(--accent); background: var(--accent-bg); }
 .method-post { color: var(--up); background: var(--up-bg); border-color: var(--up); }
 .prose p { margin: 8px 0; }
+.statuses { list-style: none; margin: 0; padding: 0; }
+.statuses li { margin: 0 0 4px; }
 .prose code { background: var(--bg-inset); padding: 1px 5px; border-radius: 5px; overflow-wrap: anywhere; }
 .error-page { text-align: left; padding: 48px 0; max-width: 40rem; }
 .error-page .code { font-family: var(--mono); color: var(--fg-muted); font-size: 14px; }
@@ -342,22 +344,22 @@ export interface LivePolicy {
 /**
  * The Content-Security-Policy of every HTML page. Pages have no script, one hashed <style>,
  * images only from this origin (badge/card previews) and data: (favicon, inline images from
- * the report), and no forms, frames or plugins. The page of an active job adds its one
- * script by hash, the connections it makes, and Trusted Types with no policy at all, so
- * even that script could not write markup (innerHTML and every other HTML sink throw).
+ * the report), connections only to this origin, and no forms, frames or plugins. The page
+ * of an active job adds its one script by hash, the origins it connects to, and Trusted Types
+ * with no policy at all, so even that script could not write markup (innerHTML and every
+ * other HTML sink throw).
  */
 export async function pageCsp(live?: LivePolicy): Promise<string> {
   return [
     "default-src 'none'",
     `style-src ${await styleHash()}`,
     "img-src 'self' data:",
+    // 'self' on every page, not only live ones: tools that read the site's own files through a
+    // page are held to it (Lighthouse fetches /robots.txt that way). With no script allowed,
+    // nothing on a finished job's page can use it.
+    `connect-src ${["'self'", ...(live?.connect ?? [])].join(' ')}`,
     ...(live
-      ? [
-          `script-src ${live.scriptHash}`,
-          `connect-src ${["'self'", ...live.connect].join(' ')}`,
-          "require-trusted-types-for 'script'",
-          "trusted-types 'none'",
-        ]
+      ? [`script-src ${live.scriptHash}`, "require-trusted-types-for 'script'", "trusted-types 'none'"]
       : []),
     "base-uri 'none'",
     "form-action 'none'",

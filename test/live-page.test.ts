@@ -164,7 +164,8 @@ describe('the page of a finished job', () => {
       const d = directives(csp);
       expect(d['default-src']).toBe("'none'");
       expect(Object.keys(d)).not.toContain('script-src');
-      expect(Object.keys(d)).not.toContain('connect-src');
+      // Same-origin connections only, and no script that could make one.
+      expect(d['connect-src']).toBe("'self'");
       expect(byId(doc, 'live')).toBeUndefined();
       expect(byId(doc, 'live-announce')).toBeUndefined();
       expect(all(doc).some((e) => 'data-live' in e.attribs || 'data-live-fact' in e.attribs)).toBe(false);

@@ -115,6 +115,9 @@ const MARKDOWN_ATTRS: Record<string, readonly string[]> = {
   th: ['align'],
   td: ['align'],
   ol: ['start'],
+  // Focusable, so a wide one can be scrolled from the keyboard.
+  pre: ['tabindex'],
+  table: ['tabindex'],
 };
 
 /** Attributes the templates write. */

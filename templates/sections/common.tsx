@@ -149,13 +149,16 @@ export function Empty({ children }: { children?: Child }) {
   return <p class="empty">{children}</p>;
 }
 
-/** A scrollable table container; focusable so keyboard users can scroll it. */
+/**
+ * A scrollable table container; focusable so keyboard users can scroll it. Its region is named
+ * "<label> table", so it never shares a name with the section around it (axe landmark-unique).
+ */
 export function TableWrap(props: { label: string; tall?: boolean; children?: Child }) {
   return (
     <div
       class={props.tall ? 'table-wrap tall' : 'table-wrap'}
       role="region"
-      aria-label={props.label}
+      aria-label={`${props.label} table`}
       tabindex={0}
     >
       {props.children}
@@ -172,7 +175,7 @@ export function JsonBlock(props: { value: unknown; summary: string; open?: boole
         <span class="subtle">{plural(text.split('\n').length, 'line')} of JSON</span>
       </summary>
       <div class="body">
-        <pre class="json">
+        <pre class="json" tabindex={0}>
           <code>{text}</code>
         </pre>
       </div>
