@@ -1,6 +1,6 @@
 import { createExecutionContext, env as testEnv, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createApp, errorResponse } from '../src/app';
 import { DEMO_JOBS } from '../src/demo-data';
 import type { Env } from '../src/env';
@@ -34,6 +34,9 @@ const SIGNED: Env = { ...UPSTREAM_ENV, SHARE_MODE: 'signed', SHARE_SECRET: SECRE
 const ORIGIN = 'https://edge.test';
 
 const upstream = strictUpstreams();
+
+/** Room for the many-request tests on a loaded 2-core machine (the oracle test makes ~1,400 requests). */
+vi.setConfig({ testTimeout: 60_000 });
 
 const JOBS: Record<string, Record<string, unknown>> = {
   [A]: upstreamJob(),
