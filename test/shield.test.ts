@@ -115,6 +115,30 @@ describe('one upstream call for every location', () => {
   });
 });
 
+describe('the per-client miss limit still applies in front of the shield', () => {
+  it('a client past its budget gets a 429 before the shield or the upstream is asked', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    const keys: string[] = [];
+    const limiter = {
+      limit: async ({ key }: { key: string }) => {
+        keys.push(key);
+        return { success: false };
+      },
+    } as unknown as RateLimit;
+    const h = harness({ upstream: up, env: shieldEnv({ UPSTREAM_MISS_LIMITER: limiter }) });
+    const res = await h.fetch(`/api/jobs/${id}/`, { headers: { 'CF-Connecting-IP': '203.0.113.7' } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Retry-After')).toBe('60');
+    expect(keys).toEqual(['203.0.113.7']);
+    expect(up.calls).toEqual([]);
+    const stored = await runInDurableObject(stubFor(id), (_i, state) =>
+      state.storage.sql.exec('SELECT kind FROM copy').toArray(),
+    );
+    expect(stored).toEqual([]);
+  });
+});
+
 describe('what the shield stores', () => {
   it('only validated, redacted bodies; never the key; the name carries no key', async () => {
     const id = newJobId();
