@@ -187,7 +187,7 @@ export function shareSettings(config: {
 export interface ShareContext {
   /** `/s/{segment}`: the prefix of every job link an answer under this share prints. */
   pathBase: string;
-  /** Each verified token of the segment, by the job it opens. */
+  /** Each job the request names, with the live token of the segment that opens it. */
   jobs: ReadonlyMap<string, SharePayload>;
 }
 
