@@ -9,6 +9,7 @@ import { EXAMPLE_ID } from '../src/openapi';
 import { humanizeDimension } from '../src/present';
 import { canonicalPath } from '../src/routes/site';
 import { JobSchema } from '../src/schema';
+import { importShareKey, mintShareToken } from '../src/share';
 import { harness, json, strictUpstreams } from './helpers';
 import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
 
@@ -78,6 +79,16 @@ describe('robots.txt and the indexing policy', () => {
     // The index and the reference stay indexable: they name no job's data.
     expect((await off.fetch('/')).headers.get('X-Robots-Tag')).toBeNull();
     expect((await off.fetch('/docs')).headers.get('X-Robots-Tag')).toBeNull();
+  });
+
+  it('a share link is never indexed, whatever INDEXING says: header and meta', async () => {
+    const secret = 'a-share-secret-of-at-least-32-characters';
+    const token = await mintShareToken(await importShareKey(secret), { jobId: EXAMPLE_ID, expiresAt: null });
+    const h = harness({ env: { ...DEMO, SHARE_MODE: 'signed', SHARE_SECRET: secret } });
+    const res = await h.fetch(`/s/${token}/jobs/${EXAMPLE_ID}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Robots-Tag')).toMatch(/noindex/);
+    expect((await res.text()).match(/<meta name="robots" content="noindex">/g)).toHaveLength(1);
   });
 
   it('error pages are never indexed, and carry one robots meta', async () => {

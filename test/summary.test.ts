@@ -67,6 +67,24 @@ describe('summary', () => {
     }
   });
 
+  it('is served under 2 KB for every demo job, cached exactly like the job', async () => {
+    const h = harness({ env: { UPSTREAM_URL: '' } });
+    for (const id of demoIds) {
+      const job = await h.fetch(`/api/jobs/${id}/`);
+      const res = await h.fetch(`/api/jobs/${id}/summary`);
+      const bytes = (await res.arrayBuffer()).byteLength;
+      expect(bytes, id).toBeLessThanOrEqual(SUMMARY_MAX_BYTES);
+      await job.body?.cancel();
+      expect(res.headers.get('Cache-Control'), id).toBe(job.headers.get('Cache-Control'));
+      expect(res.headers.get('Last-Modified'), id).toBe(job.headers.get('Last-Modified'));
+      expect(res.headers.get('X-Cache'), id).toMatch(/^(HIT|MISS)$/);
+      const head = await h.fetch(`/api/jobs/${id}/summary`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('ETag')).toBe(res.headers.get('ETag'));
+      expect(await head.text()).toBe('');
+    }
+  });
+
   it('has the job route’s errors', async () => {
     const h = harness({ env: { UPSTREAM_URL: '' } });
     const bad = await h.fetch('/api/jobs/nope/summary');
