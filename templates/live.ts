@@ -489,7 +489,7 @@ const SOURCE = String.raw`(function () {
     }
     function col(label, cls) { return el('th', { scope: 'col', class: cls }, [label]); }
     setSectionBody(section, [el('div', {
-      class: its.length > TALL_ROWS ? 'table-wrap tall' : 'table-wrap', role: 'region', 'aria-label': 'Iterations', tabindex: '0',
+      class: its.length > TALL_ROWS ? 'table-wrap tall' : 'table-wrap', role: 'region', 'aria-label': 'Iterations table', tabindex: '0',
     }, [el('table', { class: 'data' }, [
       el('caption', { class: 'sr-only' }, [
         "Each iteration's order, name, average score, change against the baseline, whether it was kept, and what it tried.",
