@@ -1,14 +1,13 @@
-import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { DEMO_JOBS, DEMO_LIVE } from '../src/demo-data';
 import { JobSchema } from '../src/schema';
-import { clock, harness } from './helpers';
+import { clock, harness, selfFetch } from './helpers';
 
 const ids = DEMO_JOBS.map((j) => (j as { id: string }).id);
 
 describe('demo mode (wrangler.toml as shipped)', () => {
   it('answers /healthz without touching any job', async () => {
-    const res = await SELF.fetch('https://edge.test/healthz');
+    const res = await selfFetch('https://edge.test/healthz');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok' });
     expect(res.headers.get('Cache-Control')).toBe('no-store');
@@ -16,7 +15,7 @@ describe('demo mode (wrangler.toml as shipped)', () => {
 
   it('serves every demo job through the same validation, redaction and cache', async () => {
     for (const id of ids) {
-      const res = await SELF.fetch(`https://edge.test/api/jobs/${id}/`);
+      const res = await selfFetch(`https://edge.test/api/jobs/${id}/`);
       expect(res.status, id).toBe(200);
       const job = JobSchema.parse(await res.json());
       expect(job.id).toBe(id);
@@ -25,16 +24,16 @@ describe('demo mode (wrangler.toml as shipped)', () => {
       expect(job).not.toHaveProperty('agent_display_name');
       expect(res.headers.get('ETag')).toMatch(/^"/);
       expect(res.headers.get('Cache-Control')).toMatch(/^public, max-age=(3600|10),/);
-      const again = await SELF.fetch(`https://edge.test/api/jobs/${id}`);
+      const again = await selfFetch(`https://edge.test/api/jobs/${id}`);
       expect(again.headers.get('X-Cache')).toBe('HIT');
     }
   });
 
   it('answers an unknown id with 404 and a malformed one with 400', async () => {
-    const missing = await SELF.fetch('https://edge.test/api/jobs/00000000-0000-4000-8000-000000000000/');
+    const missing = await selfFetch('https://edge.test/api/jobs/00000000-0000-4000-8000-000000000000/');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ detail: 'Not found.', code: 'not_found' });
-    const bad = await SELF.fetch('https://edge.test/api/jobs/1234/');
+    const bad = await selfFetch('https://edge.test/api/jobs/1234/');
     expect(bad.status).toBe(400);
   });
 

@@ -1,4 +1,4 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { createApp } from '../src/app';
@@ -183,4 +183,16 @@ export function captureLogLines(): Record<string, unknown>[] {
     original(...args);
   });
   return lines;
+}
+
+/**
+ * SELF.fetch (the worker as wrangler.toml ships it), with the same check as harness().fetch:
+ * the answer must be one /openapi.json describes. (SELF itself cannot be wrapped: the binding
+ * ignores assignment.)
+ */
+export async function selfFetch(url: string, init?: RequestInit): Promise<Response> {
+  const req = new Request(url, init);
+  const res = await SELF.fetch(req.clone());
+  await expectConforms(req, res);
+  return res;
 }
