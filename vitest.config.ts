@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ['test/browser/**', 'test/e2e/**', 'test/bench/**', 'node_modules/**'],
     // sanitize-html requires postcss, whose CommonJS requires the workers pool cannot resolve
     // one by one; pre-bundling it with Vite is the fix the Cloudflare plugin documents.
+    // A test's deadline only guards against a hang: timings belong in `npm run bench`. Rendering
+    // every demo card in both themes takes seconds on a loaded 2-core machine, past vitest's 5 s.
+    testTimeout: 60_000,
     deps: { optimizer: { ssr: { enabled: true, include: ['sanitize-html'] } } },
   },
 });
