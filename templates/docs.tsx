@@ -282,6 +282,7 @@ function OperationBlock(props: { doc: OpenApiDocument; path: string; method: str
           <pre
             class="snippet"
             tabindex={0}
+            role="group"
             aria-label={`${s.label} example for ${method.toUpperCase()} ${path}`}
           >
             <code>{s.source}</code>
@@ -401,7 +402,7 @@ export function DocsPage({ doc, origin }: { doc: OpenApiDocument; origin: string
           </li>
         </ul>
       </nav>
-      <Section id="rules" title="General rules">
+      <Section id="overview" title="Overview">
         <Md text={doc.info.description} />
       </Section>
       {tags

@@ -47,7 +47,7 @@ function ChangeEntry({ change }: { change: CodeChange }) {
           <p class="note">The change is too large to show as a diff here.</p>
         ) : (
           <>
-            <pre class="diff" tabindex={0} aria-label={`Diff of ${it.iteration_name}`}>
+            <pre class="diff" tabindex={0} role="group" aria-label={`Diff of ${it.iteration_name}`}>
               <code>
                 {change.lines.map((l) =>
                   l.kind === 'ctx' ? <span>{l.text}</span> : <span class={`d-${l.kind}`}>{l.text}</span>,
@@ -78,7 +78,7 @@ export function ChangesSection({ job, iterations }: { job: Job; iterations: Iter
             <span class="subtle">{plural(lineCount(code), 'line')}</span>
           </summary>
           <div class="body">
-            <pre class="code" tabindex={0} aria-label="Best agent code">
+            <pre class="code" tabindex={0} role="group" aria-label="Best agent code">
               <code>{cut ? code.slice(0, MAX_CODE_CHARS) : code}</code>
             </pre>
           </div>
