@@ -9,11 +9,11 @@ import { apiRoutes } from './routes/api';
 import { eventRoutes } from './routes/events';
 import { imageRoutes } from './routes/images';
 import { pageRoutes } from './routes/pages';
+import { pullRoutes } from './routes/pulls';
 import { shareGate } from './routes/share-mount';
 import { shareRoutes } from './routes/shares';
-import { shareSettings } from './share';
 import { indexingPolicy, siteRoutes } from './routes/site';
-import { pullRoutes } from './routes/pulls';
+import { shareSettings } from './share';
 import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
 // The app: request limits, CORS, the faces' routes (src/routes/, one file per face), and
@@ -92,8 +92,8 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.route('/', eventRoutes(state));
   app.route('/', pageRoutes(state));
   app.route('/', imageRoutes(state));
-  app.route('/', shareRoutes(state));
   app.route('/', pullRoutes(state));
+  app.route('/', shareRoutes(state));
 
   app.all('*', (c) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && knownPath(c.req.path)) {

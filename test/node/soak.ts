@@ -112,7 +112,9 @@ export async function main() {
     // the traffic the soak judges. Reported, so the footprint stays visible.
     const shieldsBefore = workerdRss(worker.pid);
     for (let i = 0; i < ids.length; i += 16) {
-      await Promise.all(ids.slice(i, i + 16).map((id) => fetch(`${worker.url}/api/jobs/${id}/`).then((r) => r.arrayBuffer())));
+      await Promise.all(
+        ids.slice(i, i + 16).map((id) => fetch(`${worker.url}/api/jobs/${id}/`).then((r) => r.arrayBuffer())),
+      );
     }
     const shieldsRss = workerdRss(worker.pid) - shieldsBefore;
     const baselineStart = workerdRss(worker.pid);
