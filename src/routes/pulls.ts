@@ -74,22 +74,10 @@ export function pullRoutes(state: IsolateState) {
     });
   });
 
-  // Trailing-slash and upper-case forms of a page point at the one canonical URL.
-  app.get('/compare/:range/', (c) => {
-    const { baseId, headId } = parseRange(c.req.param('range'));
-    return canonicalRedirect(
-      c.req.url,
-      `${services(c, state).pathBase}/compare/${baseId}${RANGE_SEPARATOR}${headId}`,
-    );
-  });
-
   app.get('/compare/:range', async (c) => {
-    const raw = c.req.param('range');
-    const { baseId, headId } = parseRange(raw);
+    const { baseId, headId } = parseRange(c.req.param('range'));
     const s = services(c, state);
-    if (raw !== `${baseId}${RANGE_SEPARATOR}${headId}`) {
-      return canonicalRedirect(c.req.url, compareUrls(s.pathBase, baseId, headId, '').page);
-    }
+    // Trailing-slash and upper-case forms were redirected to this one by src/routes/site.ts.
     const [base, head] = await loadPair(s, baseId, headId);
     const version = await comparisonVersion(base.entry.version, head.entry.version);
     const stale = staleSide(base, head);
@@ -193,13 +181,6 @@ function parseRange(raw: string): { baseId: string; headId: string } {
     baseId: sideId(raw.slice(0, at), 'Base job'),
     headId: sideId(raw.slice(at + RANGE_SEPARATOR.length), 'Head job'),
   };
-}
-
-function canonicalRedirect(requestUrl: string, path: string): Response {
-  return new Response(null, {
-    status: 308,
-    headers: { Location: `${path}${new URL(requestUrl).search}`, 'Cache-Control': 'public, max-age=86400' },
-  });
 }
 
 interface Side {
