@@ -11,6 +11,7 @@ import { version as packageVersion } from '../package.json';
 import type { ErrorCode } from './errors';
 import type { EndpointBadge } from './images';
 import { BadgeQuery, CardQuery } from './query';
+import { shareRequestSchema } from './routes/shares';
 import { IterationSchema, JobSchema } from './schema';
 import { SummarySchema } from './summary';
 
@@ -738,16 +739,7 @@ const ROUTES: Route[] = [
       required: true,
       content: {
         'application/json': {
-          schema: z.strictObject({
-            job_id: z.guid().describe('The job to share.'),
-            expires_in: z
-              .int()
-              .min(60)
-              .nullish()
-              .describe(
-                'Seconds until the link stops working (at most `SHARE_MAX_EXPIRES_SECONDS`); none: no expiry.',
-              ),
-          }),
+          schema: shareRequestSchema(31_536_000),
         },
       },
     },

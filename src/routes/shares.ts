@@ -166,6 +166,24 @@ function invalidBody(detail: string): AppError {
   return new AppError(400, 'invalid_body', detail);
 }
 
+/**
+ * The mint request, one schema for both the worker's check and /openapi.json. `maxExpires` is
+ * SHARE_MAX_EXPIRES_SECONDS; the document states its largest value.
+ */
+export function shareRequestSchema(maxExpires: number) {
+  return z.strictObject({
+    job_id: z.guid().describe('The job to share.'),
+    expires_in: z
+      .int()
+      .min(MIN_EXPIRES_IN)
+      .max(maxExpires)
+      .nullish()
+      .describe(
+        'Seconds until the link stops working (at most `SHARE_MAX_EXPIRES_SECONDS`); none: no expiry.',
+      ),
+  });
+}
+
 function parseBody(
   text: string,
   maxExpires: number,
@@ -176,11 +194,7 @@ function parseBody(
   } catch {
     throw invalidBody(`The body must be JSON like ${EXAMPLE}.`);
   }
-  const schema = z.strictObject({
-    job_id: z.guid(),
-    expires_in: z.number().int().min(MIN_EXPIRES_IN).max(maxExpires).nullish(),
-  });
-  const parsed = schema.safeParse(value);
+  const parsed = shareRequestSchema(maxExpires).safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   if (!issue || issue.path.length === 0) {
