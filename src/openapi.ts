@@ -11,7 +11,7 @@ import { version as packageVersion } from '../package.json';
 import type { ErrorCode } from './errors';
 import type { EndpointBadge } from './images';
 import { BadgeQuery, CardQuery } from './query';
-import { shareRequestSchema } from './routes/shares';
+import { shareRequestSchema } from './share-request';
 import { IterationSchema, JobSchema } from './schema';
 import { SummarySchema } from './summary';
 

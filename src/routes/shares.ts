@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { AppError } from '../errors';
 import { shareLinks } from '../links';
 import { parseJob } from '../schema';
 import { services, type AppEnv, type IsolateState } from '../services';
 import { mintShareToken, shareSettings } from '../share';
+import { MIN_EXPIRES_IN, shareRequestSchema } from '../share-request';
 import { fetchJobWithCallerKey } from '../upstream';
 import { failClosed, shareKeys } from './share-mount';
 
@@ -17,7 +17,6 @@ import { failClosed, shareKeys } from './share-mount';
 // non-empty key may share a demo job, since the demo jobs are public data.
 
 const MAX_BODY_BYTES = 4096;
-const MIN_EXPIRES_IN = 60;
 const MINT_RETRY_AFTER_SECONDS = 60;
 /** A key as the upstream issues them: printable ASCII, no spaces. */
 const KEY_SHAPE = /^[\x21-\x7e]{1,512}$/;
@@ -164,24 +163,6 @@ const EXAMPLE = '{"job_id": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e", "expires_in"
 
 function invalidBody(detail: string): AppError {
   return new AppError(400, 'invalid_body', detail);
-}
-
-/**
- * The mint request, one schema for both the worker's check and /openapi.json. `maxExpires` is
- * SHARE_MAX_EXPIRES_SECONDS; the document states its largest value.
- */
-export function shareRequestSchema(maxExpires: number) {
-  return z.strictObject({
-    job_id: z.guid().describe('The job to share.'),
-    expires_in: z
-      .int()
-      .min(MIN_EXPIRES_IN)
-      .max(maxExpires)
-      .nullish()
-      .describe(
-        'Seconds until the link stops working (at most `SHARE_MAX_EXPIRES_SECONDS`); none: no expiry.',
-      ),
-  });
 }
 
 function parseBody(
