@@ -1,28 +1,17 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_JOBS } from '../fixtures/xss-jobs';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
+import { chromiumAvailable, launchChromium } from './chromium';
 
 // The comparison page and card in a real Chromium, with the report pages' rules: no dialog,
 // console error, script, request to another origin or CSP violation, and no horizontal overflow
 // at 390 px. Screenshots (light, dark, 390 px) and the cards land in test-artifacts/ for a person.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(
-    `REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`,
-  );
-}
-if (!available) {
-  console.warn(
-    `Skipping browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const available = chromiumAvailable('comparison browser tests');
 
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 const KEY = 'ovr_browser_compare_key_5d1e';
@@ -82,19 +71,7 @@ describe.skipIf(!available)('comparison pages in Chromium', () => {
       startWrangler({ MISS_RATE_LIMIT: 'off' }),
       startWrangler({ UPSTREAM_URL: upstream.url, OVERMIND_API_KEY: KEY, MISS_RATE_LIMIT: 'off' }),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

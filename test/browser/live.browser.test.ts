@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importShareKey, mintShareToken } from '../../src/share';
 import { LIVE_SCRIPT } from '../../templates/live';
@@ -9,6 +9,7 @@ import { upstreamJob } from '../fixtures/upstream-jobs';
 import { XSS_CORPUS } from '../fixtures/xss-corpus';
 import { XSS_JOBS } from '../fixtures/xss-jobs';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
+import { chromiumAvailable, launchChromium } from './chromium';
 
 // The live report page in a real Chromium, against `wrangler dev` and a fake upstream on
 // loopback whose running jobs change while the page is open: the page follows the job's
@@ -17,19 +18,7 @@ import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
 // runs nothing from hostile job strings arriving through the live path, and gives axe-core
 // no timed-refresh violation.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(
-    `REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`,
-  );
-}
-if (!available) {
-  console.warn(
-    `Skipping live browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const available = chromiumAvailable('live browser tests');
 
 const KEY = 'ovr_live_browser_key_4e1d';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
@@ -227,19 +216,7 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
       SHARE_MODE: 'signed',
       SHARE_SECRET,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../../src/demo-data';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
+import { CHROMIUM, CHROMIUM_FLAGS, chromiumAvailable, launchChromium } from './chromium';
 
 // Page quality as measured from outside, against `wrangler dev` in Debian's Chromium:
 //
@@ -22,29 +23,8 @@ import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
 // The figures land in test-artifacts/quality/ (axe.json, lighthouse.json, and each full
 // Lighthouse report as HTML) for a person to read.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(
-    `REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`,
-  );
-}
-if (!available) {
-  console.warn(
-    `Skipping page-quality tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const available = chromiumAvailable('page-quality tests');
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'quality');
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -133,7 +113,7 @@ describe.skipIf(!available)('page quality', () => {
       startWrangler({ MISS_RATE_LIMIT: 'off' }),
       startWrangler({ UPSTREAM_URL: upstream.url, OVERMIND_API_KEY: KEY, MISS_RATE_LIMIT: 'off' }),
     ]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -206,7 +186,7 @@ describe.skipIf(!available)('page quality', () => {
           for (const m of html.matchAll(/(?:src|href)="(\/[^"]+\.(?:png|svg))"/g)) {
             await (await fetch(`${demo.url}${m[1]}`)).arrayBuffer();
           }
-          const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: FLAGS });
+          const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_FLAGS });
           try {
             const result = await lighthouse(
               url,

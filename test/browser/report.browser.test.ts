@@ -1,30 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../../src/demo-data';
 import { LIVE_SCRIPT } from '../../templates/live';
 import { XSS_JOBS } from '../fixtures/xss-jobs';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
+import { chromiumAvailable, launchChromium } from './chromium';
 
 // Every demo report and every XSS fixture opened in a real Chromium: the test fails on any
 // dialog, console error, request to another origin or CSP violation, and leaves
 // light, dark and 390 px screenshots in test-artifacts/ for a person to look at.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(
-    `REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`,
-  );
-}
-if (!available) {
-  console.warn(
-    `Skipping browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const available = chromiumAvailable('browser tests');
 
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 const KEY = 'ovr_browser_test_key_91c2';
@@ -85,19 +74,7 @@ describe.skipIf(!available)('report pages in Chromium', () => {
       startWrangler({ MISS_RATE_LIMIT: 'off' }),
       startWrangler({ UPSTREAM_URL: upstream.url, OVERMIND_API_KEY: KEY, MISS_RATE_LIMIT: 'off' }),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

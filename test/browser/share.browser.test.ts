@@ -1,30 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Request as PwRequest } from 'playwright-core';
+import { type Browser, type Request as PwRequest } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../../src/demo-data';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';
+import { chromiumAvailable, launchChromium } from './chromium';
 
 // A shared report in a real Chromium, in signed mode: the page and everything it loads (previews,
 // the live script's events) open under its link, and its og:image opens in a fresh browser
 // context with nothing but its URL: no cookie, no referrer, no page around it, which is all an
 // unfurler or GitHub's image proxy has.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(
-    `REQUIRE_BROWSER=1 but no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium).`,
-  );
-}
-if (!available) {
-  console.warn(
-    `Skipping share browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
-  );
-}
+const available = chromiumAvailable('share browser tests');
 
 const SERVICE_KEY = 'ovr_share_browser_service_5a0c';
 const CALLER = 'ovr_share_browser_caller_77d2';
@@ -60,19 +49,7 @@ describe.skipIf(!available)('a shared report in Chromium', () => {
       SHARE_SECRET: SECRET,
       MISS_RATE_LIMIT: 'off',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
