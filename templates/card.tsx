@@ -1,4 +1,5 @@
 /** @jsxImportSource satori/jsx */
+import type { JSXNode } from 'satori/jsx';
 import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job, type JobStatus } from '../src/schema';
 import {
   DASH,
@@ -104,11 +105,8 @@ const CHART_W = PANEL_W - 2 * PANEL_PAD_X - 2;
 const CHART_H = 116;
 const MAIN_H = 232;
 
-export function cardElement(job: Job, { theme, text }: CardOptions) {
-  const p = PALETTES[theme];
-  const status: JobStatus | null = job.status ?? null;
-  const typeLabel = job.job_type ? JOB_TYPE_LABELS[job.job_type] : 'Job';
-
+/** The canvas every card shares, a job's or a comparison's: size, padding, colours, accent bar. */
+export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
   return (
     <div
       style={{
@@ -132,6 +130,18 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
           backgroundColor: p.accent,
         }}
       />
+      {children}
+    </div>
+  );
+}
+
+export function cardElement(job: Job, { theme, text }: CardOptions) {
+  const p = PALETTES[theme];
+  const status: JobStatus | null = job.status ?? null;
+  const typeLabel = job.job_type ? JOB_TYPE_LABELS[job.job_type] : 'Job';
+
+  return (
+    <CardFrame p={p}>
       <Header p={p} typeLabel={typeLabel} status={status} />
       <div
         style={{
@@ -156,7 +166,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
         <Chart job={job} p={p} status={status} />
       </div>
       <Footer job={job} p={p} text={text} />
-    </div>
+    </CardFrame>
   );
 }
 

@@ -4,12 +4,9 @@ import { SERVICE_NAME, formatDelta, formatScore, isActive, shortId, sortedIterat
 import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job } from '../src/schema';
 import {
   Arrow,
-  CARD_HEIGHT,
-  CARD_WIDTH,
+  CardFrame,
   CONTENT_W,
   Logo,
-  PAD_X,
-  PAD_Y,
   PALETTES,
   Triangle,
   directionColors,
@@ -46,28 +43,7 @@ export function compareCardElement(
   const headTitle = title(head, text);
   const baseTitle = title(base, text);
   return (
-    <div
-      style={{
-        width: CARD_WIDTH,
-        height: CARD_HEIGHT,
-        display: 'flex',
-        flexDirection: 'column',
-        padding: `${PAD_Y}px ${PAD_X}px`,
-        backgroundColor: p.bg,
-        color: p.fg,
-        fontFamily: 'Inter',
-      }}
-    >
-      <div
-        style={{
-          position: 'absolute',
-          top: 0,
-          left: 0,
-          width: CARD_WIDTH,
-          height: 6,
-          backgroundColor: p.accent,
-        }}
-      />
+    <CardFrame p={p}>
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', height: 44 }}>
         <Logo p={p} />
         <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, fontWeight: 700, letterSpacing: -0.6 }}>
@@ -115,7 +91,7 @@ export function compareCardElement(
         <Sparklines base={base} head={head} cmp={cmp} p={p} />
       </div>
       <Footer base={base} head={head} cmp={cmp} p={p} />
-    </div>
+    </CardFrame>
   );
 }
 
