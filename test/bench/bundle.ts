@@ -3,6 +3,8 @@
 // node_modules); only the imports workerd gives module semantics are rewritten:
 //   *.wasm             → new WebAssembly.Module(bytes)   (wrangler's CompiledWasm rule)
 //   *.woff|ttf|otf     → ArrayBuffer of the file         (the Data rule in wrangler.toml)
+//   cloudflare:workers → an empty DurableObject base class: the in-process app has no
+//                        JOB_SHIELD binding, so the shield class is defined but never run
 // JSX follows tsconfig.json (react-jsx with hono/jsx); templates/card.tsx switches to
 // satori/jsx with its own @jsxImportSource pragma, which esbuild honours per file.
 
@@ -31,6 +33,14 @@ const workerdModules: Plugin = {
           `export default b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);\n`;
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
+    b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({
+      path: 'workers',
+      namespace: 'workerd-runtime',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'workerd-runtime' }, () => ({
+      contents: 'export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\n',
+      loader: 'js',
+    }));
   },
 };
 

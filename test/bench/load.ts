@@ -305,8 +305,8 @@ export async function servedBench(opts: ServedOptions, log: (s: string) => void)
       { name: 'static', s: series(ceiling.url) },
     ];
     for (const { s } of targets) {
-      await cannon(s.url, '/healthz', 2, opts.connections);
-      for (const r of ROUTES) await cannon(s.url, r.path, 1, opts.connections);
+      await cannon(s.url, '/healthz', 1, opts.connections);
+      for (const r of ROUTES) await cannon(s.url, r.path, 0.5, opts.connections);
     }
     // Both workers, round by round, alternating which goes first.
     for (let k = 0; k < opts.rounds; k++) {

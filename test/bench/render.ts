@@ -186,7 +186,7 @@ async function measure(m: RenderModule, opts: RenderOptions): Promise<Row[]> {
     const r = await pair(
       (i) => m.renderReportPage(jobFor(i), ctx),
       (i) => marked.parse(variant(i), { async: false, gfm: true }),
-      { warmup: q(3), rounds: q(12), block: 2 },
+      { warmup: q(3), rounds: q(8), block: 2 },
     );
     const html = m.renderReportPage(jobFor(-1), ctx);
     rows.push(
@@ -290,7 +290,7 @@ async function measure(m: RenderModule, opts: RenderOptions): Promise<Row[]> {
   if (want('card-png')) {
     const r = await pair(() => m.renderCardPng(typical, { theme: 'light' }), refPng, {
       warmup: q(5),
-      rounds: q(12),
+      rounds: q(8),
       block: 5,
     });
     rows.push(
