@@ -52,7 +52,12 @@ function clip(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-const finite = (n: number | null | undefined): number | null => (n != null && Number.isFinite(n) ? n : null);
+/**
+ * A finite number, rounded to 6 decimals: differences of scores carry binary noise
+ * (82.5 − 60.9 = 21.599999999999994) that no reader of a summary wants; pages and cards show one.
+ */
+const finite = (n: number | null | undefined): number | null =>
+  n != null && Number.isFinite(n) ? Math.round(n * 1e6) / 1e6 : null;
 
 /** `base` is the origin, or a share link's prefix under it (see links.ts). */
 export function summarize(job: Job, version: string, base: string): Summary {
