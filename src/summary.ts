@@ -54,7 +54,7 @@ function clip(s: string, max: number): string {
 
 /**
  * A finite number, rounded to 6 decimals: differences of scores carry binary noise
- * (82.5 − 60.9 = 21.599999999999994) that no reader of a summary wants; pages and cards show one.
+ * (82.5 − 60.9 = 21.599999999999994) that no reader of a summary wants (pages and cards show one decimal).
  */
 const finite = (n: number | null | undefined): number | null =>
   n != null && Number.isFinite(n) ? Math.round(n * 1e6) / 1e6 : null;
