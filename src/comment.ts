@@ -275,8 +275,8 @@ function dimensionsSection(head: Job, cmp: Comparison | null, rows: number, repo
   }
   const best = bestKept(head.iterations);
   const dims = numericDimensions(best?.dimension_scores);
-  if (!best || !dims || Object.keys(dims).length === 0) return [];
-  const entries = Object.entries(dims);
+  if (!best || !dims || dims.size === 0) return [];
+  const entries = [...dims];
   const shown = entries.slice(0, rows);
   const out = [`**Best iteration:** ${iterationName(best)}, ${formatScore(best.avg_score)}`, ''];
   if (shown.length > 0) {

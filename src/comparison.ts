@@ -60,13 +60,13 @@ export function compareJobs(base: Job, head: Job): Comparison {
   const hh = headline(head);
   const baseBest = bestKept(base.iterations);
   const headBest = bestKept(head.iterations);
-  const baseDims = numericDimensions(baseBest?.dimension_scores) ?? {};
-  const headDims = numericDimensions(headBest?.dimension_scores) ?? {};
-  const keys = [...Object.keys(headDims), ...Object.keys(baseDims).filter((k) => !(k in headDims))];
+  const baseDims = numericDimensions(baseBest?.dimension_scores) ?? new Map<string, number>();
+  const headDims = numericDimensions(headBest?.dimension_scores) ?? new Map<string, number>();
+  const keys = [...headDims.keys(), ...[...baseDims.keys()].filter((k) => !headDims.has(k))];
   const dimensions = keys.slice(0, MAX_DIMENSIONS).map((key) => ({
     key,
     label: humanizeDimension(key),
-    ...figure(key in baseDims ? baseDims[key] : null, key in headDims ? headDims[key] : null),
+    ...figure(baseDims.get(key), headDims.get(key)),
   }));
   // Penalties are contributions too (≤ 0): a higher value is better for every dimension.
   const count = (d: Direction) => dimensions.filter((x) => x.dir === d).length;

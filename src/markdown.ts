@@ -181,15 +181,53 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
 };
 
+// marked's inline lexer is linear for ordinary prose, but two of its GFM rules look ahead for an
+// e-mail address ("local-part@") from the start of every inline token: the `text` rule's lookahead
+// and the `url` rule. Inside one long run of address characters (letters, digits and
+// .!#$%&'*+/=?_`{|}~-, no space), every `*`, `_`, `~`, `` ` `` or `!` starts a new token and the
+// lookahead scans the rest of the run again: `_a` repeated 20,000 times (40 KB) took 2.2 s, and
+// `*_a` repeated 20,000 times (60 KB) 64 s. The cost is the sum, over such runs, of
+// (token starts + 1) × run length; a report whose sum exceeds a fixed number of steps per
+// character is shown as plain text instead, so no report costs more than a fixed multiple of
+// an ordinary one. Prose, tables and code score near 1 step per character.
+const ADDRESS_CHAR = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
+const TOKEN_START = /[*_~`!]/;
+/** Steps per character the inline lexer may take, and a floor for short reports. */
+export const MARKDOWN_SCAN_BUDGET = { perChar: 64, floor: 1_000_000 };
+
+/** The inline lexer's e-mail lookahead work for `md`, in characters scanned (see above). */
+export function addressScanCost(md: string): number {
+  let cost = 0;
+  let run = 0;
+  let starts = 1;
+  for (let i = 0; i < md.length; i++) {
+    const c = md[i]!;
+    if (ADDRESS_CHAR.test(c)) {
+      run++;
+      if (TOKEN_START.test(c)) starts++;
+    } else if (run > 0) {
+      cost += starts * run;
+      run = 0;
+      starts = 1;
+    }
+  }
+  return cost + starts * run;
+}
+
+export function exceedsScanBudget(md: string, budget = MARKDOWN_SCAN_BUDGET): boolean {
+  return addressScanCost(md) > Math.max(budget.floor, budget.perChar * md.length);
+}
+
 /** Markdown to sanitized HTML (GFM, tables), safe to insert with raw(). */
 function renderUncached(md: string): string {
-  if (md.length > MAX_MARKDOWN_CHARS) return plainText(md, true);
+  if (md.length > MAX_MARKDOWN_CHARS) return plainText(md, 'too-long');
+  if (exceedsScanBudget(md)) return plainText(md, 'too-costly');
   let html: string;
   try {
     html = marked.parse(md, { async: false });
   } catch {
     // Pathological nesting can exhaust the stack; the text is still worth showing.
-    return plainText(md, false);
+    return plainText(md, 'failed');
   }
   // Layer 1 (marked configured above) already escapes raw HTML and drops bad URLs; sanitize-html
   // is the independent second layer, run on every report: a well-kept allowlist sanitizer is
@@ -202,12 +240,18 @@ export function sanitizeFragment(html: string): string {
   return sanitizeHtml(html, SANITIZE_OPTIONS);
 }
 
-function plainText(md: string, tooLong: boolean): string {
-  const shown = md.length > PLAIN_TEXT_PREVIEW_CHARS ? md.slice(0, PLAIN_TEXT_PREVIEW_CHARS) : md;
-  const note = tooLong
-    ? `<p><em>This report is too large to format (${md.length.toLocaleString('en-US')} characters); its beginning is shown as plain text.</em></p>`
-    : '<p><em>This report could not be formatted; it is shown as plain text.</em></p>';
-  return `${note}<pre><code>${escapeHtml(shown)}</code></pre>`;
+function plainText(md: string, why: 'too-long' | 'too-costly' | 'failed'): string {
+  const cut = md.length > PLAIN_TEXT_PREVIEW_CHARS;
+  const shown = cut ? md.slice(0, PLAIN_TEXT_PREVIEW_CHARS) : md;
+  const size = md.length.toLocaleString('en-US');
+  const which = cut ? 'its beginning is' : 'it is';
+  const note =
+    why === 'too-long'
+      ? `This report is too large to format (${size} characters); ${which} shown as plain text.`
+      : why === 'too-costly'
+        ? `This report has long runs of emphasis characters that would take too long to format; ${which} shown as plain text.`
+        : `This report could not be formatted; ${which} shown as plain text.`;
+  return `<p><em>${note}</em></p><pre><code>${escapeHtml(shown)}</code></pre>`;
 }
 
 // Finished jobs never change and live pages re-render every few seconds, so the

@@ -131,12 +131,14 @@ export function humanizeDimension(key: string): string {
  * dimension_scores as a map of finite numbers, or null when it has any other shape
  * (the page then shows it as JSON rather than dropping it).
  */
-export function numericDimensions(value: unknown): Record<string, number> | null {
+export function numericDimensions(value: unknown): Map<string, number> | null {
   if (value == null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const out: Record<string, number> = {};
+  // A Map, not an object: dimension names are job data, and `constructor`, `toString` or
+  // `__proto__` must stay dimensions rather than meet Object.prototype.
+  const out = new Map<string, number>();
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-    out[k] = v;
+    out.set(k, v);
   }
   return out;
 }

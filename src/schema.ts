@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nestsDeeper } from './json-depth';
 
 // The upstream's Job and Iteration, exactly as its reference page documents them
 // (../shared/upstream/get-job.md). zod objects strip unknown keys, so whatever the
@@ -15,7 +16,14 @@ const int64 = z
   .number()
   .refine((n) => Number.isInteger(n) && Math.abs(n) <= INT64_MAX, 'expected an int64 integer');
 
-const dateTime = z.iso.datetime({ offset: true });
+/**
+ * The upstream's timestamps are ISO 8601 with at most microseconds (Django's isoformat). zod
+ * alone accepts any number of fractional digits; a timestamp with thousands of them is refused,
+ * as it would carry its size into the summary and every live event.
+ */
+const dateTime = z.iso
+  .datetime({ offset: true })
+  .refine((s) => !/\.\d{7}/.test(s), 'expected at most 6 fractional digits (microseconds)');
 
 export const JOB_TYPES = [
   'inference',
@@ -46,8 +54,18 @@ export const ITERATION_STATUS_LABELS: Record<IterationStatus, string> = {
   discard: 'Discard',
 };
 
+/**
+ * Deepest nesting accepted in the upstream's free-form JSON fields. JSON.parse takes any depth,
+ * but serialising a `result` of 100,000 nested arrays (200 KB) overflows the stack: such an
+ * answer is refused like any other schema break, so it is never stored, and a stale good copy
+ * is served where one exists. Real results nest a handful of levels.
+ */
+export const MAX_JSON_NESTING = 256;
+
 /** JSON of any shape, as the upstream's "unknown (JSON)" fields. */
-const anyJson = z.unknown();
+const anyJson = z
+  .unknown()
+  .refine((v) => !nestsDeeper(v, MAX_JSON_NESTING), `nested more than ${MAX_JSON_NESTING} levels deep`);
 
 export const IterationSchema = z.object({
   id: uuid,

@@ -66,6 +66,8 @@ export interface Services {
    */
   pathBase: string;
   base: string;
+  /** `base` narrowed to one job: under a share link, only the token that opens that job. */
+  jobBase(id: string): string;
 }
 
 export function services(c: Context<AppEnv>, state: IsolateState): Services {
@@ -115,7 +117,8 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     shield,
   };
   const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
-  const pathBase = shareContextOf(c.req.raw)?.pathBase ?? '';
+  const share = shareContextOf(c.req.raw);
+  const pathBase = share?.pathBase ?? '';
   return {
     config,
     source,
@@ -128,6 +131,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     origin,
     pathBase,
     base: origin + pathBase,
+    jobBase: (id) => origin + (share?.jobPathBases.get(id) ?? pathBase),
   };
 }
 

@@ -189,6 +189,12 @@ export interface ShareContext {
   pathBase: string;
   /** Each job the request names, with the live token of the segment that opens it. */
   jobs: ReadonlyMap<string, SharePayload>;
+  /**
+   * `/s/{token}` for each job the request names: its own live token alone. Links to one job
+   * (the summary's, each live event's) carry this rather than the whole segment, so a segment of
+   * several tokens cannot lengthen them past the summary's bound.
+   */
+  jobPathBases: ReadonlyMap<string, string>;
 }
 
 export type ShareDecision = { ok: true; share: ShareContext } | { ok: false; error: Error };

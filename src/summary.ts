@@ -7,9 +7,14 @@ import { JOB_STATUSES, JOB_TYPES, type Job } from './schema';
 // the GitHub Action (../shared/design.md). Its numbers come from present.headline(), the
 // same function the page and the card use, so the three never disagree.
 
-/** Longest title and iteration name kept, so any job's summary stays under its bound. */
-const MAX_TITLE = 200;
-const MAX_NAME = 64;
+/**
+ * Longest title and iteration name kept, in characters and in bytes of their JSON encoding (a
+ * control character costs six, `\u0007`), so any job's summary stays under its bound.
+ */
+export const SUMMARY_STRING_LIMITS = {
+  title: { chars: 200, jsonBytes: 400 },
+  name: { chars: 64, jsonBytes: 160 },
+} as const;
 export const SUMMARY_MAX_BYTES = 2048;
 
 const score = z.number().nullable();
@@ -47,17 +52,34 @@ export const SummarySchema = z
 
 export type Summary = z.infer<typeof SummarySchema>;
 
-function clip(s: string, max: number): string {
+const utf8 = new TextEncoder();
+const jsonBytes = (s: string): number => utf8.encode(JSON.stringify(s)).length - 2;
+
+/** `s` cut to `limit` (code points, and bytes as JSON), ending in "…" when cut. */
+function clip(s: string, limit: { chars: number; jsonBytes: number }): string {
   const chars = Array.from(s);
-  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+  if (chars.length <= limit.chars && jsonBytes(s) <= limit.jsonBytes) return s;
+  const kept: string[] = [];
+  let bytes = jsonBytes('…');
+  for (const ch of chars) {
+    const b = jsonBytes(ch);
+    if (kept.length + 1 >= limit.chars || bytes + b > limit.jsonBytes) break;
+    kept.push(ch);
+    bytes += b;
+  }
+  return `${kept.join('')}…`;
 }
 
 /**
  * A finite number, rounded to 6 decimals: differences of scores carry binary noise
  * (82.5 − 60.9 = 21.599999999999994) that no reader of a summary wants (pages and cards show one decimal).
  */
-const finite = (n: number | null | undefined): number | null =>
-  n != null && Number.isFinite(n) ? Math.round(n * 1e6) / 1e6 : null;
+const finite = (n: number | null | undefined): number | null => {
+  if (n == null || !Number.isFinite(n)) return null;
+  const rounded = Math.round(n * 1e6) / 1e6;
+  // Past ±1.8e302, n × 1e6 overflows to Infinity; such a number has no decimals to round.
+  return Number.isFinite(rounded) ? rounded : n;
+};
 
 /** `base` is the origin, or a share link's prefix under it (see links.ts). */
 export function summarize(job: Job, version: string, base: string): Summary {
@@ -69,7 +91,7 @@ export function summarize(job: Job, version: string, base: string): Summary {
     id: job.id.toLowerCase(),
     status: job.status ?? null,
     job_type: job.job_type ?? null,
-    title: clip(jobTitle(job), MAX_TITLE),
+    title: clip(jobTitle(job), SUMMARY_STRING_LIMITS.title),
     baseline_score: finite(job.baseline_score),
     best_score: finite(h.best),
     improvement: finite(h.points),
@@ -81,7 +103,7 @@ export function summarize(job: Job, version: string, base: string): Summary {
     },
     best_iteration:
       best && best.avg_score != null
-        ? { name: clip(best.iteration_name, MAX_NAME), score: best.avg_score }
+        ? { name: clip(best.iteration_name, SUMMARY_STRING_LIMITS.name), score: best.avg_score }
         : null,
     created_at: job.created_at,
     updated_at: job.updated_at,

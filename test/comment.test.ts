@@ -213,12 +213,12 @@ describe('the comment of every demo job', () => {
         const best = bestKept(job.iterations);
         const dims = numericDimensions(best?.dimension_scores);
         const all = tables(md);
-        if (best && dims && Object.keys(dims).length > 0) {
+        if (best && dims && dims.size > 0) {
           const dimTable = all.find((t) => t.header[0]?.text === 'Dimension');
           expect(
             dimTable?.rows.map((r) => r[1]?.text),
             id,
-          ).toEqual(Object.values(dims).map((v) => formatSigned(v)));
+          ).toEqual([...dims.values()].map((v) => formatSigned(v)));
         }
         const iterTable = all.find((t) => t.header[1]?.text === 'Iteration');
         expect(iterTable?.rows.length ?? 0, id).toBe(job.iterations.length);

@@ -28,9 +28,9 @@ export function apiRoutes(state: IsolateState) {
     const answer = await loadJob(s, id);
     const { entry } = answer;
     // Derived once per version and link base, like any rendered answer: a 1.8 MB job is parsed once.
-    const key = renderKey(s, 'summary', id, entry.version, { base: s.base });
+    const key = renderKey(s, 'summary', id, entry.version, { base: s.jobBase(id) });
     const summary = await rendered(s, key, 'summary', () =>
-      JSON.stringify(summarize(jobOf(entry.body), entry.version, s.base)),
+      JSON.stringify(summarize(jobOf(entry.body), entry.version, s.jobBase(id))),
     );
     return conditional(c.req.raw, 200, summary.body, {
       'Content-Type': 'application/json; charset=utf-8',

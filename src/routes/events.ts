@@ -46,7 +46,7 @@ async function openStream(
 ): Promise<ReadableStream<Uint8Array>> {
   if (s.shield) {
     try {
-      const r = await s.shield.subscribe({ id, base: s.base, ...opts });
+      const r = await s.shield.subscribe({ id, base: s.jobBase(id), ...opts });
       if (r.ok) return r.stream;
       // Caps and a job gone since are the client's answer; an upstream failure is not, as
       // long as this isolate holds a copy to show.
@@ -65,7 +65,7 @@ async function openStream(
   }
   // No shield to hold the stream: what is known now, then close; `retry:` brings the client back.
   const { entry } = answer;
-  const summary = summarize(jobOf(entry.body), entry.version, s.base);
+  const summary = summarize(jobOf(entry.body), entry.version, s.jobBase(id));
   const parts = [retryField(retryMs(s.config.TTL_ACTIVE_SECONDS))];
   if (opts.lastEventId !== entry.version) parts.push(jobEvent(summary));
   if (isTerminal(entry.status)) parts.push(endEvent(summary));

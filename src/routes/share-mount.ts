@@ -97,23 +97,26 @@ export async function decide(
   if (tokens.length > MAX_TOKENS_PER_SEGMENT || new Set(tokens).size !== tokens.length) return denied;
   const ids = jobIdsNamed(rest.pathname, rest.search);
   if (ids.size === 0) return denied;
-  const payloads: SharePayload[] = [];
-  for (const t of tokens) {
-    const p = await verifyShareToken(keys, t);
-    if (!p) return denied;
-    payloads.push(p);
+  const payloads: { token: string; payload: SharePayload }[] = [];
+  for (const token of tokens) {
+    const payload = await verifyShareToken(keys, token);
+    if (!payload) return denied;
+    payloads.push({ token, payload });
   }
   const jobs = new Map<string, SharePayload>();
+  const jobPathBases = new Map<string, string>();
   let expired: number | null = null;
   for (const id of ids) {
-    const covering = payloads.filter((p) => p.jobId === id);
+    const covering = payloads.filter((p) => p.payload.jobId === id);
     if (covering.length === 0) return denied;
-    const live = covering.find((p) => p.expiresAt === null || p.expiresAt * 1000 > nowMs);
-    if (live) jobs.set(id, live);
-    else expired = Math.max(expired ?? 0, ...covering.map((p) => p.expiresAt ?? 0));
+    const live = covering.find(({ payload: p }) => p.expiresAt === null || p.expiresAt * 1000 > nowMs);
+    if (live) {
+      jobs.set(id, live.payload);
+      jobPathBases.set(id, `/s/${live.token}`);
+    } else expired = Math.max(expired ?? 0, ...covering.map((p) => p.payload.expiresAt ?? 0));
   }
   if (expired !== null) return { ok: false, error: shareExpired(expired) };
-  const share: ShareContext = { pathBase: `/s/${segment}`, jobs };
+  const share: ShareContext = { pathBase: `/s/${segment}`, jobs, jobPathBases };
   return { ok: true, share };
 }
 

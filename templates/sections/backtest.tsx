@@ -14,7 +14,7 @@ function isObj(v: unknown): v is Obj {
 }
 
 function isModelEntry(v: unknown): v is Obj {
-  return isObj(v) && ('avg_total' in v || 'error' in v);
+  return isObj(v) && (Object.hasOwn(v, 'avg_total') || Object.hasOwn(v, 'error'));
 }
 
 export interface BacktestShape {
@@ -26,7 +26,8 @@ export interface BacktestShape {
 
 export function classifyBacktest(value: unknown): BacktestShape | null {
   if (!isObj(value)) return null;
-  const shape: BacktestShape = { holdout: null, models: [], rest: {} };
+  // `rest` has no prototype: its keys are job data, and `__proto__` must stay a key like any other.
+  const shape: BacktestShape = { holdout: null, models: [], rest: Object.create(null) as Obj };
   for (const [k, v] of Object.entries(value)) {
     if (k === 'holdout' && isObj(v)) shape.holdout = v;
     else if (isModelEntry(v)) shape.models.push([k, v]);
@@ -79,7 +80,7 @@ function HoldoutTable({ holdout }: { holdout: Obj }) {
             {entries.map(([k, v]) => (
               <tr>
                 <th scope="row" dir="auto">
-                  {HOLDOUT_LABELS[k] ?? humanizeDimension(k)}
+                  {Object.hasOwn(HOLDOUT_LABELS, k) ? HOLDOUT_LABELS[k] : humanizeDimension(k)}
                 </th>
                 <td class="num" dir="auto">
                   {holdoutValue(k, v)}

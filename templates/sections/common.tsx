@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import { JOB_STATUS_LABELS, type JobStatus } from '../../src/schema';
 import { DASH, type Direction } from '../../src/present';
 import { BRAND } from '../brand';
+import { clipDepth, nestsDeeper } from '../../src/json-depth';
 
 // Small pieces shared by the page's sections: time formatting from an injected
 // clock, JSON display with a size cap, and the few repeated components.
@@ -53,26 +54,35 @@ export function formatDuration(ms: number): string {
   return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
-/** Pretty JSON, cut at `max` characters so one huge field cannot dominate the page. */
-export function prettyJson(value: unknown, max = 200_000): { text: string; truncated: boolean } {
-  let text: string;
-  try {
-    text = JSON.stringify(value, null, 2) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= max) return { text, truncated: false };
-  return { text: text.slice(0, max), truncated: true };
+/**
+ * Deepest nesting printed in full. The schema already refuses free-form JSON nested past
+ * MAX_JSON_NESTING (src/schema.ts); a page prints fewer levels still, deeper values as "…".
+ */
+export const MAX_JSON_DEPTH = 64;
+const DEEPER = '…';
+
+function boundedStringify(value: unknown, indent?: number): { text: string; deep: boolean } {
+  const deep = nestsDeeper(value, MAX_JSON_DEPTH);
+  const printable = deep ? clipDepth(value, MAX_JSON_DEPTH, DEEPER) : value;
+  return { text: JSON.stringify(printable, null, indent) ?? String(printable), deep };
+}
+
+/**
+ * Pretty JSON, cut at `max` characters so one huge field cannot dominate the page, and at
+ * MAX_JSON_DEPTH levels (`deep`) so that no nesting can break the page.
+ */
+export function prettyJson(
+  value: unknown,
+  max = 200_000,
+): { text: string; truncated: boolean; deep: boolean } {
+  const { text, deep } = boundedStringify(value, 2);
+  if (text.length <= max) return { text, truncated: false, deep };
+  return { text: text.slice(0, max), truncated: true, deep };
 }
 
 /** Compact one-line JSON for table cells. */
 export function compactJson(value: unknown, max = 2_000): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const { text } = boundedStringify(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
@@ -167,7 +177,7 @@ export function TableWrap(props: { label: string; tall?: boolean; children?: Chi
 }
 
 export function JsonBlock(props: { value: unknown; summary: string; open?: boolean }) {
-  const { text, truncated } = prettyJson(props.value);
+  const { text, truncated, deep } = prettyJson(props.value);
   return (
     <details class="fold" open={props.open ?? false}>
       <summary>
@@ -179,6 +189,11 @@ export function JsonBlock(props: { value: unknown; summary: string; open?: boole
           <code>{text}</code>
         </pre>
       </div>
+      {deep ? (
+        <p class="note">
+          Nested more than {MAX_JSON_DEPTH} levels deep: deeper values are shown as “{DEEPER}”.
+        </p>
+      ) : null}
       {truncated ? <p class="note">Cut at {text.length.toLocaleString('en-US')} characters.</p> : null}
     </details>
   );

@@ -179,13 +179,13 @@ export function DimensionsSection({ iterations }: { iterations: Iteration[] }) {
   const rows = iterations.filter((it) => it.dimension_scores != null);
   if (rows.length === 0) return null;
 
-  const numeric = new Map<Iteration, Record<string, number> | null>();
+  const numeric = new Map<Iteration, Map<string, number> | null>();
   const columns = new Map<string, Column>();
   for (const it of rows) {
     const dims = numericDimensions(it.dimension_scores);
     numeric.set(it, dims);
     if (!dims) continue;
-    for (const [key, v] of Object.entries(dims)) {
+    for (const [key, v] of dims) {
       let col = columns.get(key);
       if (!col) {
         if (columns.size >= MAX_DIMENSIONS) continue;
@@ -211,7 +211,7 @@ export function DimensionsSection({ iterations }: { iterations: Iteration[] }) {
   let extra = 0;
   for (const it of rows) {
     const dims = numeric.get(it);
-    if (dims) for (const k of Object.keys(dims)) if (!columns.has(k)) extra++;
+    if (dims) for (const k of dims.keys()) if (!columns.has(k)) extra++;
   }
 
   return (
@@ -259,7 +259,7 @@ export function DimensionsSection({ iterations }: { iterations: Iteration[] }) {
                     </td>
                   ) : dims ? (
                     cols.map((c) => {
-                      const v = dims[c.key];
+                      const v = dims.get(c.key);
                       return v === undefined ? (
                         <td class="num muted">—</td>
                       ) : (
