@@ -1,8 +1,9 @@
 // @ts-check
 /* global AbortSignal, URLSearchParams */
 // The overmind-edge GitHub Action (../action.yml): waits for an Overmind job, then creates or
-// updates the one pull-request comment that carries the service's marker, so the same comment
-// follows the pull request across pushes. Node's own modules only: nothing to install, nothing
+// updates the one pull-request comment whose first line is the service's marker and whose author
+// is the identity the token writes as, so the same comment follows the pull request across pushes
+// and nobody else's comment is ever edited. Node's own modules only: nothing to install, nothing
 // bundled. The service is polled at /api/jobs/{id}/summary no faster than its answers' max-age,
 // honouring Retry-After and backing off after failures; the comment is /jobs/{id}/comment.md.
 
@@ -12,6 +13,12 @@ import { appendFileSync, readFileSync } from 'node:fs';
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A GitHub login: a user's or organisation's, or an app's bot (`slug[bot]`). */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** Who GITHUB_TOKEN writes as. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/** How many ignored look-alike comments are named one by one in the log. */
+const IGNORED_NAMED = 5;
 const USER_AGENT = 'overmind-edge-action';
 /** Longest pause between two polls, and after a failure. */
 const MAX_DELAY_S = 60;
@@ -127,12 +134,20 @@ async function serviceGet(url, deadline) {
 // GitHub
 
 /**
- * @typedef {{ api: string, repo: string, token: string, pr: number, fork: boolean }} GitHub
- * @typedef {{ id: number, body?: string | null, html_url?: string }} IssueComment
+ * @typedef {{ api: string, graphql: string, repo: string, token: string, pr: number, fork: boolean,
+ *   author: string | null }} GitHub
+ * `author`: the login whose comments the action may edit, from the comment-author input or, when
+ * empty, learnt from GitHub before the first comment.
+ * @typedef {{ id: number, body?: string | null, html_url?: string, user?: { login?: string } | null }} IssueComment
  */
 
-/** @param {GitHub} gh @param {string} method @param {string} url @param {unknown} [body] */
-async function githubRequest(gh, method, url, body) {
+/**
+ * A call to GitHub's API, retried on 5xx and rate limits. Other failures throw with what to
+ * change, except the statuses in `tolerate`, which are returned for the caller to judge.
+ * @param {GitHub} gh @param {string} method @param {string} url @param {unknown} [body]
+ * @param {number[]} [tolerate]
+ */
+async function githubRequest(gh, method, url, body, tolerate = []) {
   // The token goes only to the API's own origin, whatever a Link header says.
   if (new URL(url).origin !== new URL(gh.api).origin)
     throw new ActionError(`Refusing to send the token to ${url}.`);
@@ -159,6 +174,7 @@ async function githubRequest(gh, method, url, body) {
       await sleep((wait ?? 5) * 1000);
       continue;
     }
+    if (!limited && tolerate.includes(res.status)) return res;
     const detail = oneLine((await bodyJson(res)).message ?? res.statusText);
     if (limited)
       throw new ActionError(
@@ -199,26 +215,96 @@ function nextPage(/** @type {Response} */ res) {
   return null;
 }
 
-/** The comment whose first line is `marker`, if any (the oldest, so it is stable). @param {GitHub} gh @param {string} marker */
-async function findComment(gh, marker) {
-  /** @type {string | null} */
-  let url = `${gh.api}/repos/${gh.repo}/issues/${gh.pr}/comments?per_page=100`;
-  while (url) {
-    const res = await githubRequest(gh, 'GET', url);
-    const page = /** @type {IssueComment[]} */ (await res.json());
-    const found = page.find((c) => (c.body ?? '').split(/\r?\n/, 1)[0]?.trim() === marker);
-    if (found) return found;
-    url = nextPage(res);
+/** GitHub logins are case-insensitive. */
+const sameLogin = (/** @type {string} */ a, /** @type {string} */ b) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The login the token writes comments as. A user's token (a PAT) answers GET /user. Installation
+ * tokens (GITHUB_TOKEN, a GitHub App's) get 403 there, but GraphQL's `viewer` names their bot
+ * (`github-actions[bot]`, `<app-slug>[bot]`). When neither answers, GITHUB_TOKEN's bot is assumed;
+ * if that is wrong, the first comment created shows it (see upsertComment).
+ * @param {GitHub} gh
+ */
+async function tokenLogin(gh) {
+  const user = await githubRequest(gh, 'GET', `${gh.api}/user`, undefined, [403, 404]);
+  const fromUser = user.ok ? (await bodyJson(user)).login : null;
+  if (typeof fromUser === 'string' && LOGIN.test(fromUser)) {
+    log(`The token acts as ${fromUser}: only comments by ${fromUser} are edited.`);
+    return fromUser;
   }
-  return null;
+  let why = `GET /user answered ${user.status}`;
+  try {
+    const res = await githubRequest(
+      gh,
+      'POST',
+      gh.graphql,
+      { query: 'query { viewer { login } }' },
+      [400, 401, 403, 404, 422],
+    );
+    /** @type {any} */
+    const answer = await bodyJson(res);
+    const login = answer?.data?.viewer?.login;
+    if (res.ok && typeof login === 'string' && LOGIN.test(login)) {
+      log(`The token acts as ${login}: only comments by ${login} are edited.`);
+      return login;
+    }
+    why += `, GraphQL's viewer ${res.ok ? 'gave no login' : `answered ${res.status}`}`;
+  } catch (err) {
+    why += `, GraphQL's viewer failed (${err instanceof Error ? err.message : String(err)})`;
+  }
+  log(
+    `GitHub did not say who the token is (${why}); assuming ${ACTIONS_BOT}, as for GITHUB_TOKEN: only its comments are edited. ` +
+      'For another app’s token, set comment-author to its `<app-slug>[bot]`.',
+  );
+  return ACTIONS_BOT;
 }
 
-/** Creates the comment, or updates the one found by its first line. @param {GitHub} gh @param {string} body */
+/**
+ * The comment whose first line is `marker` and whose author is `author`, if any (the oldest, so
+ * it is stable). Anyone who may comment can post the marker: such comments are named in the log
+ * and left alone.
+ * @param {GitHub} gh @param {string} marker @param {string} author
+ */
+async function findComment(gh, marker, author) {
+  /** @type {IssueComment[]} */
+  const ignored = [];
+  /** @type {IssueComment | null} */
+  let found = null;
+  /** @type {string | null} */
+  let url = `${gh.api}/repos/${gh.repo}/issues/${gh.pr}/comments?per_page=100`;
+  while (url && !found) {
+    const res = await githubRequest(gh, 'GET', url);
+    const page = /** @type {IssueComment[]} */ (await res.json());
+    for (const c of page) {
+      if ((c.body ?? '').split(/\r?\n/, 1)[0]?.trim() !== marker) continue;
+      if (sameLogin(c.user?.login ?? '', author)) {
+        found = c;
+        break;
+      }
+      ignored.push(c);
+    }
+    url = nextPage(res);
+  }
+  for (const c of ignored.slice(0, IGNORED_NAMED)) {
+    log(
+      `Ignored comment ${c.id} by ${c.user?.login ?? 'a deleted user'}: it starts with ${marker} but was not written by ${author}, whose comments alone this action edits.`,
+    );
+  }
+  if (ignored.length > IGNORED_NAMED)
+    log(`Ignored ${ignored.length - IGNORED_NAMED} more comments starting with ${marker} by others.`);
+  return found;
+}
+
+/**
+ * Creates the comment, or updates the token's own one found by its first line.
+ * @param {GitHub} gh @param {string} body
+ */
 async function upsertComment(gh, body) {
   const marker = body.split('\n', 1)[0]?.trim() ?? '';
   if (!/^<!--.*-->$/.test(marker))
     throw new ActionError('The service’s comment does not start with its marker line.');
-  const existing = await findComment(gh, marker);
+  gh.author ??= await tokenLogin(gh);
+  const existing = await findComment(gh, marker, gh.author);
   if (existing) {
     const res = await githubRequest(
       gh,
@@ -235,6 +321,16 @@ async function upsertComment(gh, body) {
   });
   const created = /** @type {IssueComment} */ (await res.json());
   log(`Created comment ${created.id} on pull request #${gh.pr}.`);
+  // GitHub's answer says for certain who the token writes as: if the input or the fallback was
+  // wrong, the rest of this run updates this comment instead of adding more, and the log says
+  // what to set so the next run finds it.
+  const wrote = created.user?.login;
+  if (typeof wrote === 'string' && LOGIN.test(wrote) && !sameLogin(wrote, gh.author)) {
+    warning(
+      `The comment was written as ${wrote}, not ${gh.author} as the action assumed, so the next run will not find it: set \`comment-author: ${wrote}\`.`,
+    );
+    gh.author = wrote;
+  }
   return created.html_url ?? '';
 }
 
@@ -355,6 +451,7 @@ async function main() {
   const waitFor = input('wait', 'true').toLowerCase();
   const minutes = Number(input('timeout-minutes', '30'));
   const token = input('github-token');
+  const author = input('comment-author');
 
   if (!/^https?:\/\/[^/]/.test(service))
     throw new ActionError(`service-url must be an http(s) URL (got ${JSON.stringify(service)}).`);
@@ -363,6 +460,10 @@ async function main() {
     throw new ActionError(`base-job-id must be a job's UUID (got ${JSON.stringify(base)}).`);
   if (key && !KEY.test(key))
     throw new ActionError('comment-key may hold 1 to 64 letters, digits, dots, dashes and underscores.');
+  if (author && !LOGIN.test(author))
+    throw new ActionError(
+      `comment-author must be a GitHub login, such as octocat or my-app[bot] (got ${JSON.stringify(author)}).`,
+    );
   if (waitFor !== 'true' && waitFor !== 'false')
     throw new ActionError(`wait must be true or false (got ${JSON.stringify(waitFor)}).`);
   if (!(minutes > 0))
@@ -379,13 +480,19 @@ async function main() {
     if (!/^[^/]+\/[^/]+$/.test(repo))
       throw new ActionError('GITHUB_REPOSITORY is not set: run this action in a GitHub workflow.');
     if (!token) throw new ActionError('No github-token: the action needs one to comment.');
+    const api = (process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
     gh = {
-      api: (process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+      api,
+      // The runner sets GITHUB_GRAPHQL_URL; without it, GitHub Enterprise Server's REST API is at
+      // /api/v3 and its GraphQL at /api/graphql, github.com's at /graphql beside the REST root.
+      graphql: process.env.GITHUB_GRAPHQL_URL ?? api.replace(/\/v3$/, '') + '/graphql',
       repo,
       token,
       pr: pr.number,
       fork: pr.fork,
+      author: author || null,
     };
+    if (author) log(`Only comments by ${author} are edited (comment-author).`);
   } else {
     log(
       'No pull request in this event and no pull-request input: the comment is written to the step summary only.',

@@ -33,22 +33,59 @@ interface Call {
   body?: string;
 }
 
+/**
+ * Who a token writes as, and what it may ask about itself. `user`: a personal token, which
+ * `GET /user` answers; `integration`: an installation token (GITHUB_TOKEN, a GitHub App's),
+ * which `GET /user` refuses with 403 while GraphQL's `viewer` names its bot, unless `graphql`
+ * is false.
+ */
+interface Identity {
+  login: string;
+  kind: 'user' | 'integration';
+  graphql: boolean;
+}
+
 interface FakeGitHub {
   url: string;
   calls: Call[];
   comments: Comment[];
   /** Answer every comments call with this status (403: a read-only token). */
   refuse: number | null;
+  /** Adds a comment as if `login` had written it, returning it. */
+  say(login: string, body: string): Comment;
   close(): Promise<void>;
 }
 
-async function startFakeGitHub(): Promise<FakeGitHub> {
-  const state: FakeGitHub = { url: '', calls: [], comments: [], refuse: null, close: async () => {} };
+const GITHUB_TOKEN: Identity = { login: 'github-actions[bot]', kind: 'integration', graphql: true };
+
+async function startFakeGitHub(
+  opts: { identities?: Record<string, Identity>; chatter?: number } = {},
+): Promise<FakeGitHub> {
+  const identities = opts.identities ?? { [TOKEN]: GITHUB_TOKEN };
   let nextId = 1000;
+  const comment = (login: string, body: string): Comment => {
+    const id = nextId++;
+    return {
+      id,
+      body,
+      user: { login },
+      html_url: `https://github.example/${REPO}/pull/${PR}#issuecomment-${id}`,
+    };
+  };
+  const state: FakeGitHub = {
+    url: '',
+    calls: [],
+    comments: [],
+    refuse: null,
+    say: (login, body) => {
+      const c = comment(login, body);
+      state.comments.push(c);
+      return c;
+    },
+    close: async () => {},
+  };
   // People talked first: the action's comment lands on the second page of the list.
-  for (let i = 0; i < 120; i++) {
-    state.comments.push({ id: nextId++, body: `LGTM ${i}`, user: { login: 'reviewer' }, html_url: '' });
-  }
+  for (let i = 0; i < (opts.chatter ?? 120); i++) state.say('reviewer', `LGTM ${i}`);
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -63,8 +100,21 @@ async function startFakeGitHub(): Promise<FakeGitHub> {
       auth: req.headers.authorization,
       body,
     });
-    if (req.headers.authorization !== `Bearer ${TOKEN}`)
-      return send(res, 401, { message: 'Bad credentials' });
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const who = Object.hasOwn(identities, token) ? identities[token] : undefined;
+    if (!who) return send(res, 401, { message: 'Bad credentials' });
+    if (url.pathname === '/user' && req.method === 'GET') {
+      return who.kind === 'user'
+        ? send(res, 200, { login: who.login, type: 'User' })
+        : send(res, 403, { message: 'Resource not accessible by integration' });
+    }
+    if (url.pathname === '/graphql' && req.method === 'POST') {
+      if (!who.graphql) return send(res, 403, { message: 'Resource not accessible by integration' });
+      const query = (JSON.parse(body) as { query?: string }).query ?? '';
+      if (!/\bviewer\s*\{\s*login\s*\}/.test(query))
+        return send(res, 200, { errors: [{ message: 'The fake answers only the viewer query.' }] });
+      return send(res, 200, { data: { viewer: { login: who.login } } });
+    }
     if (state.refuse) return send(res, state.refuse, { message: 'Resource not accessible by integration' });
     const list = new RegExp(`^/repos/${REPO}/issues/${PR}/comments$`);
     if (list.test(url.pathname) && req.method === 'GET') {
@@ -81,20 +131,14 @@ async function startFakeGitHub(): Promise<FakeGitHub> {
       return send(res, 200, items, link);
     }
     if (list.test(url.pathname) && req.method === 'POST') {
-      const c = {
-        id: nextId++,
-        body: (JSON.parse(body) as { body: string }).body,
-        user: { login: 'github-actions[bot]' },
-        html_url: '',
-      };
-      c.html_url = `https://github.example/${REPO}/pull/${PR}#issuecomment-${c.id}`;
-      state.comments.push(c);
-      return send(res, 201, c);
+      return send(res, 201, state.say(who.login, (JSON.parse(body) as { body: string }).body));
     }
     const one = new RegExp(`^/repos/${REPO}/issues/comments/(\\d+)$`).exec(url.pathname);
     if (one && req.method === 'PATCH') {
       const c = state.comments.find((x) => x.id === Number(one[1]));
       if (!c) return send(res, 404, { message: 'Not Found' });
+      // Like a token with write access to the repository (a maintainer's, or GITHUB_TOKEN with
+      // pull-requests: write): GitHub lets it edit anyone's comment, so only the action can refuse.
       c.body = (JSON.parse(body) as { body: string }).body;
       return send(res, 200, c);
     }
@@ -122,7 +166,7 @@ interface Run {
 /** Runs the action's script like the runner: inputs as INPUT_*, the event, outputs and summary as files. */
 async function runAction(
   inputs: Record<string, string>,
-  opts: { github: FakeGitHub; event?: unknown },
+  opts: { github: FakeGitHub; event?: unknown; token?: string },
 ): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'overmind-action-'));
   try {
@@ -135,11 +179,12 @@ async function runAction(
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       GITHUB_API_URL: opts.github.url,
+      GITHUB_GRAPHQL_URL: `${opts.github.url}/graphql`,
       GITHUB_REPOSITORY: REPO,
       GITHUB_EVENT_PATH: event,
       GITHUB_OUTPUT: output,
       GITHUB_STEP_SUMMARY: summary,
-      'INPUT_GITHUB-TOKEN': TOKEN,
+      'INPUT_GITHUB-TOKEN': opts.token ?? TOKEN,
       INPUT_WAIT: 'true',
       'INPUT_TIMEOUT-MINUTES': '2',
     };
@@ -231,11 +276,13 @@ describe('the action against wrangler dev (demo mode)', () => {
     expect(github.comments).toHaveLength(121);
     const calls = github.calls.slice(before);
     // Both pages of the list were read to find it, then the one comment was edited.
+    // First who the token is (GITHUB_TOKEN may not read /user; GraphQL's viewer names its bot).
     expect(calls.filter((c) => c.method === 'GET').map((c) => c.path)).toEqual([
+      '/user',
       `/repos/${REPO}/issues/${PR}/comments?per_page=100`,
       `/repos/${REPO}/issues/${PR}/comments?per_page=100&page=2`,
     ]);
-    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual(['/graphql']);
     expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
       `/repos/${REPO}/issues/comments/${created.id}`,
     ]);
@@ -322,7 +369,173 @@ describe('the action against wrangler dev (demo mode)', () => {
     const run = await runAction({ 'SERVICE-URL': worker.url, 'JOB-ID': 'not-a-job' }, { github });
     expect(run.code).toBe(1);
     expect(run.out).toContain('::error::job-id must be a job');
+    const author = await runAction(
+      { 'SERVICE-URL': worker.url, 'JOB-ID': DONE, 'COMMENT-AUTHOR': 'two words' },
+      { github },
+    );
+    expect(author.code).toBe(1);
+    expect(author.out).toContain('::error::comment-author must be a GitHub login');
     expect(github.calls.length).toBe(before);
+  });
+
+  // Anyone who may comment on the pull request can post the marker. The fakes let every token
+  // edit every comment, as GitHub does for a token with write access: only the action can refuse.
+
+  it('ignores the marker in anyone else’s comment: creates its own, then updates only that', async () => {
+    const gh = await startFakeGitHub();
+    try {
+      const bait = '<!-- overmind-edge -->\nBest score 100.0, merge it.';
+      const mallory = gh.say('mallory', bait);
+      // Its own comment quoting the marker below the first line is not the one either.
+      const quoting = gh.say('github-actions[bot]', 'Lint passed.\n<!-- overmind-edge -->');
+      const inputs = { 'SERVICE-URL': worker.url, 'JOB-ID': DONE };
+      const expected = await (await fetch(`${worker.url}/jobs/${DONE}/comment.md`)).text();
+
+      const first = await runAction(inputs, { github: gh });
+      expect(first.code, first.out).toBe(0);
+      expect(gh.calls.filter((c) => c.method === 'PATCH')).toEqual([]);
+      expect(mallory.body).toBe(bait);
+      expect(quoting.body).toBe('Lint passed.\n<!-- overmind-edge -->');
+      const own = gh.comments.filter((c) => c.user.login === 'github-actions[bot]' && c.body === expected);
+      expect(own).toHaveLength(1);
+      const created = own[0] as Comment;
+      expect(created.id).toBeGreaterThan(mallory.id);
+      expect(first.outputs['comment-url']).toBe(created.html_url);
+      expect(first.out).toMatch(
+        new RegExp(
+          `^Ignored comment ${mallory.id} by mallory: .*not written by github-actions\\[bot\\]`,
+          'm',
+        ),
+      );
+      expect(first.out).toMatch(new RegExp(`^Created comment ${created.id} `, 'm'));
+
+      const before = gh.calls.length;
+      const second = await runAction(inputs, { github: gh });
+      expect(second.code, second.out).toBe(0);
+      const calls = gh.calls.slice(before);
+      expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+        `/repos/${REPO}/issues/comments/${created.id}`,
+      ]);
+      expect(calls.filter((c) => c.method === 'POST' && c.path.endsWith('/comments'))).toEqual([]);
+      expect(mallory.body).toBe(bait);
+      expect(second.outputs['comment-url']).toBe(created.html_url);
+      expect(second.out).toMatch(new RegExp(`^Ignored comment ${mallory.id} by mallory`, 'm'));
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('with a personal token, edits only the comment of the user GET /user names', async () => {
+    const PAT = 'github_pat_fake_for_the_action_test_77aa';
+    const gh = await startFakeGitHub({
+      identities: { [PAT]: { login: 'Octocat', kind: 'user', graphql: true } },
+      chatter: 3,
+    });
+    try {
+      const bots = gh.say('github-actions[bot]', '<!-- overmind-edge -->\nfrom another workflow');
+      const mine = gh.say('Octocat', '<!-- overmind-edge -->\nfrom the last push');
+      const run = await runAction({ 'SERVICE-URL': worker.url, 'JOB-ID': DONE }, { github: gh, token: PAT });
+      expect(run.code, run.out).toBe(0);
+      expect(gh.calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+        `/repos/${REPO}/issues/comments/${mine.id}`,
+      ]);
+      expect(mine.body).toBe(await (await fetch(`${worker.url}/jobs/${DONE}/comment.md`)).text());
+      expect(bots.body).toBe('<!-- overmind-edge -->\nfrom another workflow');
+      expect(gh.comments).toHaveLength(5);
+      expect(run.out).toMatch(new RegExp(`^Ignored comment ${bots.id} by github-actions\\[bot\\]`, 'm'));
+      // A user's token answers GET /user, so GraphQL is not asked.
+      expect(gh.calls.some((c) => c.path === '/graphql')).toBe(false);
+      expect(run.out).not.toContain(PAT);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('assumes github-actions[bot] when the token can name itself neither by /user nor GraphQL', async () => {
+    const gh = await startFakeGitHub({
+      identities: { [TOKEN]: { ...GITHUB_TOKEN, graphql: false } },
+      chatter: 3,
+    });
+    try {
+      // A keyed marker is matched the same way.
+      const bait = '<!-- overmind-edge key=backtest -->\nall green';
+      const mallory = gh.say('mallory', bait);
+      const own = gh.say('github-actions[bot]', '<!-- overmind-edge key=backtest -->\nlast push');
+      const run = await runAction(
+        { 'SERVICE-URL': worker.url, 'JOB-ID': DONE, 'COMMENT-KEY': 'backtest' },
+        { github: gh },
+      );
+      expect(run.code, run.out).toBe(0);
+      expect(run.out).toMatch(/^GitHub did not say who the token is .*assuming github-actions\[bot\]/m);
+      expect(gh.calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+        `/repos/${REPO}/issues/comments/${own.id}`,
+      ]);
+      expect(own.body.startsWith('<!-- overmind-edge key=backtest -->\n')).toBe(true);
+      expect(own.body).not.toContain('last push');
+      expect(mallory.body).toBe(bait);
+      expect(run.out).toMatch(new RegExp(`^Ignored comment ${mallory.id} by mallory`, 'm'));
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('with a GitHub App’s token, edits its bot’s comment: GraphQL names it, or comment-author does', async () => {
+    const APP = 'ghs_fake_app_installation_token_5b21';
+    const gh = await startFakeGitHub({
+      identities: {
+        [APP]: { login: 'overmind-app[bot]', kind: 'integration', graphql: true },
+        [TOKEN]: { login: 'overmind-app[bot]', kind: 'integration', graphql: false },
+      },
+      chatter: 3,
+    });
+    try {
+      const actions = gh.say('github-actions[bot]', '<!-- overmind-edge -->\nanother workflow’s');
+      const app = gh.say('overmind-app[bot]', '<!-- overmind-edge -->\nlast push');
+      const named = await runAction(
+        { 'SERVICE-URL': worker.url, 'JOB-ID': DONE },
+        { github: gh, token: APP },
+      );
+      expect(named.code, named.out).toBe(0);
+      expect(gh.calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+        `/repos/${REPO}/issues/comments/${app.id}`,
+      ]);
+      expect(actions.body).toBe('<!-- overmind-edge -->\nanother workflow’s');
+
+      // A token that cannot name itself: the input says whose comments are the action's.
+      const before = gh.calls.length;
+      const told = await runAction(
+        // Logins are case-insensitive.
+        { 'SERVICE-URL': worker.url, 'JOB-ID': DONE, 'COMMENT-AUTHOR': 'Overmind-App[bot]' },
+        { github: gh },
+      );
+      expect(told.code, told.out).toBe(0);
+      const calls = gh.calls.slice(before);
+      expect(calls.some((c) => c.path === '/user' || c.path === '/graphql')).toBe(false);
+      expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.path)).toEqual([
+        `/repos/${REPO}/issues/comments/${app.id}`,
+      ]);
+
+      // Without the input it assumes github-actions[bot], finds no comment of its own, and learns
+      // from the one it creates who it is: it says what to set, and its later updates in the same
+      // run (progress while a job runs, then the result) go to that comment, not to new ones.
+      const guessed = await runAction(
+        { 'SERVICE-URL': worker.url, 'JOB-ID': RUNNING, 'COMMENT-KEY': 'guess', 'TIMEOUT-MINUTES': '0.05' },
+        { github: gh },
+      );
+      expect(guessed.code).toBe(1);
+      expect(guessed.out).toMatch(/^::error::Timed out after 0.05 minutes/m);
+      expect(guessed.out).toMatch(
+        /^::warning::The comment was written as overmind-app\[bot\], not github-actions\[bot\].*comment-author: overmind-app\[bot\]/m,
+      );
+      const keyed = gh.comments.filter((c) => c.body.startsWith('<!-- overmind-edge key=guess -->\n'));
+      expect(keyed.map((c) => c.user.login)).toEqual(['overmind-app[bot]']);
+      expect(
+        gh.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/${keyed[0]?.id}`)),
+      ).toHaveLength(1);
+      expect(actions.body).toBe('<!-- overmind-edge -->\nanother workflow’s');
+    } finally {
+      await gh.close();
+    }
   });
 });
 
@@ -391,7 +604,7 @@ describe('the action waiting for a job that finishes', () => {
     expect(seen).toContain('running');
     expect(seen.at(-1)).toBe('completed');
     // The comment was written while the job ran, then brought up to date in place.
-    const posts = github.calls.filter((c) => c.method === 'POST');
+    const posts = github.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/comments'));
     const patches = github.calls.filter((c) => c.method === 'PATCH');
     expect(posts).toHaveLength(1);
     expect((JSON.parse(posts[0]?.body ?? '{}') as { body: string }).body).toContain('⏳ **Running**');
