@@ -4,6 +4,7 @@ import { renderErrorPage } from '../templates/pages';
 import { readConfig } from './env';
 import { AppError, type ErrorCode } from './errors';
 import { pageHeaders, SVG_HEADERS } from './http';
+import { loggablePath } from './log';
 import { renderMessageBadge } from './images';
 import { apiRoutes } from './routes/api';
 import { eventRoutes } from './routes/events';
@@ -161,7 +162,7 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
       ? err
       : new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
   if (!(err instanceof AppError)) {
-    deps.log({ event: 'internal_error', path: c.req.path, error: String(err) });
+    deps.log({ event: 'internal_error', path: loggablePath(c.req.path), error: String(err) });
   }
   const headers: Record<string, string> = {
     'Cache-Control': appError.code === 'not_found' ? 'public, max-age=30' : 'no-store',
@@ -202,7 +203,7 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
       });
     }
   } catch (renderErr) {
-    deps.log({ event: 'error_render_failed', path: c.req.path, error: String(renderErr) });
+    deps.log({ event: 'error_render_failed', path: loggablePath(c.req.path), error: String(renderErr) });
   }
   return new Response(JSON.stringify(appError.toJSON()), {
     status: appError.status,

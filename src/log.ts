@@ -6,3 +6,8 @@ export type LogFields = Record<string, unknown>;
 export function logLine(fields: LogFields): void {
   console.log(JSON.stringify({ service: 'overmind-edge', ...fields }));
 }
+
+/** A request path as a log line may hold it: a share segment opens its job, so it is cut out. */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/s\/[^/]*/, '/s/…');
+}

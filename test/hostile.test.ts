@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareJobs } from '../src/comparison';
 import type { Env } from '../src/env';
 import { addressScanCost, exceedsScanBudget, renderMarkdownUncached } from '../src/markdown';
+import { loggablePath } from '../src/log';
 import { JobSchema } from '../src/schema';
 import { importShareKey, mintShareToken } from '../src/share';
 import { SUMMARY_MAX_BYTES, SummarySchema } from '../src/summary';
@@ -214,5 +215,13 @@ describe('dimension names are data, never Object.prototype', () => {
     const comment = await text(await h.fetch(`/jobs/${JOB_ID}/comment.md`));
     expect(comment).toMatch(/Constructor/);
     expect(comment).toMatch(/Proto/);
+  });
+});
+
+describe('log lines hold no share token', () => {
+  it('a path under a share segment is logged with the segment cut out', () => {
+    expect(loggablePath('/s/AbC-123.def_456/jobs/x/og.png')).toBe('/s/…/jobs/x/og.png');
+    expect(loggablePath('/s/AbC-123')).toBe('/s/…');
+    expect(loggablePath('/jobs/x/s/y')).toBe('/jobs/x/s/y');
   });
 });
