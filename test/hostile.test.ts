@@ -55,7 +55,9 @@ describe('markdown whose inline lexing is superlinear', () => {
       // 60 KB: formatting `*_a` this size took 64 s before.
       const md = unit.repeat(Math.ceil(60_000 / unit.length));
       expect(exceedsScanBudget(md), unit).toBe(true);
-      expect(renderMarkdownUncached(md), unit).toMatch(/^<p><em>This report has long runs/);
+      expect(renderMarkdownUncached(md), unit).toMatch(
+        /^<p><em>This report is nested too deeply or has runs/,
+      );
     }
     const prose =
       'A **bold** claim, an _aside_, `code`, a [link](https://example.com/a_b_c) and snake_case_names. '
@@ -223,5 +225,14 @@ describe('log lines hold no share token', () => {
     expect(loggablePath('/s/AbC-123.def_456/jobs/x/og.png')).toBe('/s/…/jobs/x/og.png');
     expect(loggablePath('/s/AbC-123')).toBe('/s/…');
     expect(loggablePath('/jobs/x/s/y')).toBe('/jobs/x/s/y');
+  });
+});
+
+describe('reports of many tiny blocks', () => {
+  it('past 50,000 lines a report is shown as plain text: each block has a fixed cost', () => {
+    const md = '- a\n'.repeat(60_000);
+    const out = renderMarkdownUncached(md);
+    expect(out).toMatch(/^<p><em>This report is too large to format \(240,000 characters, 60,001 lines\)/);
+    expect(renderMarkdownUncached('- a\n'.repeat(1_000))).toContain('<li>a</li>');
   });
 });

@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
 import { headline, jobTitle } from '../src/present';
 import { JobSchema } from '../src/schema';
+import { importShareKey, mintShareToken } from '../src/share';
 import { summarize, SummarySchema, SUMMARY_MAX_BYTES } from '../src/summary';
 import { bigJob, fixtures } from './fixtures/report-jobs';
 import { ALL } from './fixtures/jobs';
+import { jobArb, unicodeText } from './fixtures/arbitraries';
 import { XSS_JOBS } from './fixtures/xss-jobs';
 import { harness, json, strictUpstreams } from './helpers';
 import { JOB_ID, upstreamJob } from './fixtures/upstream-jobs';
@@ -119,5 +122,49 @@ describe('summary', () => {
     const second = (await (await h.fetch(`/api/jobs/${JOB_ID}/summary`)).json()) as { best_score: number };
     expect(first.best_score).toBe(60);
     expect(second.best_score).toBe(70);
+  });
+});
+
+describe('the 2 KB bound over the schema’s whole space', () => {
+  // Strings of control characters (six bytes each as JSON), astral characters, lone surrogates;
+  // timestamps at the schema's limit of six fractional digits; the longest numbers; links under
+  // the longest share link a summary prints (one token, with an expiry) and a long origin.
+  const controlHeavy = (max: number) =>
+    fc.oneof(
+      unicodeText(max),
+      fc.string({ unit: fc.constantFrom('\u0000', '\u001f', '"', '\\', '😀', '\ud800'), maxLength: max }),
+    );
+  const microDate = fc
+    .tuple(
+      fc.date({
+        min: new Date('0001-01-01T00:00:00Z'),
+        max: new Date('9999-12-31T23:59:59Z'),
+        noInvalidDate: true,
+      }),
+      fc.integer({ min: 0, max: 999_999 }),
+    )
+    .map(([d, us]) => `${d.toISOString().slice(0, 19)}.${String(us).padStart(6, '0')}-23:59`);
+
+  it('holds for every generated job', async () => {
+    const key = await importShareKey('a-share-secret-of-at-least-32-characters!!');
+    const token = await mintShareToken(key, { jobId: crypto.randomUUID(), expiresAt: 4_000_000_000 });
+    const base = `https://${'a'.repeat(60)}.example/s/${token}`;
+    fc.assert(
+      fc.property(
+        jobArb({ text: controlHeavy, iterations: fc.integer({ min: 0, max: 3 }) }),
+        microDate,
+        microDate,
+        (raw, created, updated) => {
+          const parsed = JobSchema.safeParse({ ...raw, created_at: created, updated_at: updated });
+          expect(parsed.success, parsed.success ? '' : parsed.error.message).toBe(true);
+          if (!parsed.success) return;
+          const s = summarize(parsed.data, '0123456789ab', base);
+          expect(new TextEncoder().encode(JSON.stringify(s)).byteLength).toBeLessThanOrEqual(
+            SUMMARY_MAX_BYTES,
+          );
+        },
+      ),
+      { numRuns: 300, seed: 20261206 },
+    );
   });
 });

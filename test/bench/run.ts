@@ -14,6 +14,8 @@
 //             + the same bodies from a static worker, the ceiling        (static-worker/)
 //   upstream  stampede + memory against the fake upstream                (load.ts)
 //   shield    upstream calls for N locations; event delivery to 200 subscribers (shield.ts)
+//   hostile   generated adversarial jobs: worst render per face vs an ordinary twin (hostile.ts;
+//             HOSTILE_RUNS=500 for a longer search)
 
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +23,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../node/wrangler.ts';
 import { cleanupAll, installExitHandlers, track } from './children.ts';
+import { HOSTILE_MAX_RATIO, hostileBench } from './hostile.ts';
 import { servedBench, upstreamBench } from './load.ts';
 import { failedRow, markdownTable, type Row } from './report.ts';
 import { shieldBench } from './shield.ts';
@@ -124,6 +127,12 @@ const PHASES: Phase[] = [
       failedRow('shield', 'shield: upstream calls for N locations', 'exactly 1 per period', r),
       failedRow('shield', 'events: upstream change → event', 'p99 ≤ TTL + 2 s', r),
     ],
+  },
+  {
+    id: 'hostile',
+    title: 'hostile jobs: the worst generated case per face against an ordinary job of the same sizes',
+    run: () => hostileBench(),
+    onError: (r) => [failedRow('hostile', 'worst case per face', `≤ ${HOSTILE_MAX_RATIO}×`, r)],
   },
 ];
 
