@@ -1,4 +1,4 @@
-import { Marked, type Tokens } from 'marked';
+import { Lexer, Marked, Tokenizer, type MarkedOptions, type Tokens, type TokensList } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
 // report_markdown is written by software from model output: untrusted. Two layers:
@@ -78,11 +78,57 @@ function anchor(href: string, title: string | null | undefined, inner: string): 
   return `<a href="${escapeHtml(href)}"${titleAttr}${rel}>${inner}</a>`;
 }
 
+// An emphasis (`*`, `_`) or strikethrough (`~`) opener that finds no closer has scanned the rest
+// of its inline run for one, so a paragraph of n unclosable openers costs n² (`**1@` repeated
+// 1,250 times, 5 KB, took 0.7 s). After MAX_OPENER_MISSES such openers in one inline run, the
+// rest of that run's openers are read as text. Closed emphasis costs its own length, so ordinary
+// reports never get near the limit. Each inline run (a paragraph, a cell, a heading, an
+// emphasis's content) counts its own misses, on a stack that follows marked's recursion.
+export const MAX_OPENER_MISSES = 32;
+const missFrames: number[] = [];
+
+class BoundedLexer extends Lexer {
+  override inlineTokens(src: string, tokens?: Tokens.Generic[]): Tokens.Generic[] {
+    missFrames.push(0);
+    try {
+      return super.inlineTokens(src, tokens);
+    } finally {
+      missFrames.pop();
+    }
+  }
+}
+
+/** marked's own `name` tokenizer, unless this run has used up its misses; counts a miss. */
+function bounded<K extends 'emStrong' | 'del'>(
+  name: K,
+  opener: (c: string | undefined) => boolean,
+): Tokenizer[K] {
+  const original = Tokenizer.prototype[name] as (this: Tokenizer, src: string, ...rest: unknown[]) => unknown;
+  function tokenize(this: Tokenizer, src: string, ...rest: unknown[]): unknown {
+    const top = missFrames.length - 1;
+    if (top >= 0 && missFrames[top]! >= MAX_OPENER_MISSES) return undefined;
+    const token = original.call(this, src, ...rest);
+    if (token === undefined && top >= 0 && opener(src[0])) missFrames[top]!++;
+    return token;
+  }
+  return tokenize as Tokenizer[K];
+}
+
 const marked = new Marked({
   gfm: true,
   // Reports put one bold fact per line (Agent, Iterations, …); keep those lines apart.
   breaks: true,
   async: false,
+  hooks: {
+    provideLexer:
+      () =>
+      <P, R>(src: string, options?: MarkedOptions<P, R>): TokensList =>
+        new BoundedLexer(options as unknown as MarkedOptions).lex(src),
+  },
+  tokenizer: {
+    emStrong: bounded('emStrong', (c) => c === '*' || c === '_'),
+    del: bounded('del', (c) => c === '~'),
+  },
   renderer: {
     html({ text }: Tokens.HTML | Tokens.Tag): string {
       return escapeHtml(text);
