@@ -1,5 +1,6 @@
+import { notFoundRemembered } from './caching';
 import type { Config } from './env';
-import { AppError, fromErrorShape, notFound, type ErrorShape } from './errors';
+import { AppError, fromErrorShape, type ErrorShape } from './errors';
 import { isTerminal, JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
 import type { Store, Stored } from './store';
 import type { JobSource } from './upstream';
@@ -56,6 +57,12 @@ export type ShieldAnswer =
       cache: CacheState;
       stale: ErrorShape | 'revalidating' | null;
       sourceMs?: number;
+      /**
+       * Cache-Tags the edge must drop: the job became terminal, or a terminal job changed,
+       * since the last answer. Handed to one isolate once; the isolate purges, since Workers
+       * Cache purges are scoped to the entrypoint that calls them (the Worker's fetch handler).
+       */
+      purge?: string[];
     }
   | {
       ok: false;
@@ -90,6 +97,8 @@ export interface JobDeps extends SourceDeps {
   inflight: Map<string, Promise<Fetched>>;
   /** The job's shield, or null: then the isolate asks the source itself. */
   shield: ShieldClient | null;
+  /** Drops the edge's copies tagged with any of `tags` (Workers Cache purge); never rejects. */
+  purge: (tags: string[]) => Promise<void>;
 }
 
 /** The outcome of asking past the isolate's tiers. Only unexpected errors are thrown. */
@@ -150,7 +159,7 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   const t = now();
 
   if (cached === 'missing' && stored && t - stored.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
-    throw notFound();
+    throw notFoundRemembered(config, stored.storedAt, t);
   }
   if (good) {
     const age = (t - good.storedAt) / 1000;
@@ -263,21 +272,23 @@ async function askShield(
     ...(answer.sourceMs != null ? { sourceMs: answer.sourceMs } : {}),
   });
   if (!answer.ok) {
-    const error = fromErrorShape(answer.error);
+    let error = fromErrorShape(answer.error);
     if (error.code === 'not_found') {
-      const missing: Stored = {
-        meta: { kind: 'missing' },
-        body: new Uint8Array(0),
-        storedAt: answer.storedAt ?? deps.now(),
-      };
+      const storedAt = answer.storedAt ?? deps.now();
+      const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt };
       deps.waitUntil(deps.store.put(key, missing, deps.config.NOT_FOUND_TTL_SECONDS));
+      error = notFoundRemembered(deps.config, storedAt, deps.now());
     }
     return { ok: false, error, timing: timing('shield') };
   }
   const { entry } = answer;
-  if (!good || good.etag !== entry.etag || good.storedAt !== entry.storedAt) {
-    deps.waitUntil(deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status)));
-  }
+  const kept =
+    !good || good.etag !== entry.etag || good.storedAt !== entry.storedAt
+      ? deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status))
+      : Promise.resolve();
+  const tags = answer.purge;
+  // Purged once this isolate holds the new copy, so the edge's next miss here finds it.
+  deps.waitUntil(tags?.length ? kept.then(() => deps.purge(tags)) : kept);
   const stale =
     answer.stale === null
       ? null

@@ -502,7 +502,7 @@ describe('caching', () => {
       expect(res.headers.get('Server-Timing')).toMatch(
         new RegExp(`^memory;desc="stale: ${reason}", source;dur=\\d+(\\.\\d)?$`),
       );
-      expect(res.headers.get('Cache-Control')).toBe('public, no-cache');
+      expect(res.headers.get('Cache-Control')).toBe('public, max-age=0, stale-if-error=86400');
       expect(await res.text()).toBe(goodBody);
     }
     c.advance(86_400);

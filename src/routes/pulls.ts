@@ -7,14 +7,8 @@ import { buildComment, COMMENT_KEY } from '../comment';
 import { compareJobs, comparisonVersion } from '../comparison';
 import type { Config } from '../env';
 import { AppError, invalidQuery, truncate } from '../errors';
-import {
-  cacheStateHeaders,
-  conditional,
-  IMMUTABLE,
-  jobCacheControl,
-  pageHeaders,
-  SVG_HEADERS,
-} from '../http';
+import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
+import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
 import { renderElementSvg, svgToPng, type Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
 import { CardQuery, parseQuery } from '../query';
@@ -122,10 +116,7 @@ export function pullRoutes(state: IsolateState) {
         status: 302,
         headers: {
           Location: `${ext === 'png' ? urls.ogPng : urls.ogSvg}${new URL(c.req.url).search}`,
-          'Cache-Control':
-            worse.staleReason instanceof AppError
-              ? 'no-store'
-              : `public, max-age=${freshSeconds(s.config, worse.entry.status)}`,
+          ...versionRedirectCaching(s.config, worse, [baseId, headId]),
           ...cacheStateHeaders(worse),
         },
       });
@@ -139,7 +130,7 @@ export function pullRoutes(state: IsolateState) {
     });
     return conditional(c.req.raw, 200, image.body, {
       ...pairHeaders(s.config, base, head),
-      ...(wanted ? { 'Cache-Control': IMMUTABLE } : {}),
+      ...(wanted ? immutableCaching([baseId, headId]) : {}),
       'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
       ETag: image.etag,
       ...(ext === 'svg' ? SVG_HEADERS : {}),
@@ -226,11 +217,12 @@ function worseOf(config: Config, a: JobAnswer, b: JobAnswer | null | undefined):
   return freshSeconds(config, b.entry.status) < freshSeconds(config, a.entry.status) ? b : a;
 }
 
-/** Cache headers of an answer made from one or two jobs: as fresh as the less fresh one. */
+/** Cache headers of an answer made from one or two jobs: as fresh as the less fresh one, tagged with both. */
 function pairHeaders(config: Config, a: JobAnswer, b: JobAnswer | null | undefined): Record<string, string> {
   const worse = worseOf(config, a, b);
+  const ids = b ? [a.entry.id, b.entry.id] : [a.entry.id];
   const headers: Record<string, string> = {
-    'Cache-Control': jobCacheControl(config, worse),
+    ...jobCaching(config, worse, ids),
     ...cacheStateHeaders(worse),
   };
   const later = [a, b]
