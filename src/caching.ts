@@ -42,7 +42,11 @@ function lifetime(maxAge: number, config: Config): string {
  * Cache-Control (and the edge's own lifetime) of an answer made from `answer`, the job that
  * decides its freshness; Cache-Tag names every job in `ids` (both sides of a comparison).
  */
-export function jobCaching(config: Config, answer: JobAnswer, ids: readonly string[]): Record<string, string> {
+export function jobCaching(
+  config: Config,
+  answer: JobAnswer,
+  ids: readonly string[],
+): Record<string, string> {
   const tags = { 'Cache-Tag': [...new Set(ids.map(jobTag))].join(',') };
   const stale = answer.staleReason;
   if (stale instanceof AppError) {

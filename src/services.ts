@@ -102,7 +102,12 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
       deps.log({ event: 'edge_purge', tags, ...outcome });
     } catch (err) {
       // Lifetimes still bound what the edge serves; a failed or rate-limited purge only delays it.
-      deps.log({ event: 'edge_purge_failed', level: 'warn', tags, error: scrub(String(err), config.OVERMIND_API_KEY) });
+      deps.log({
+        event: 'edge_purge_failed',
+        level: 'warn',
+        tags,
+        error: scrub(String(err), config.OVERMIND_API_KEY),
+      });
     }
   };
   const namespace = c.env?.JOB_SHIELD;

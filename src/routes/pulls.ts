@@ -7,7 +7,7 @@ import { buildComment, COMMENT_KEY } from '../comment';
 import { compareJobs, comparisonVersion } from '../comparison';
 import type { Config } from '../env';
 import { AppError, invalidQuery, truncate } from '../errors';
-import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
+import { EDGE_CACHE_CONTROL, immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
 import { renderElementSvg, svgToPng, type Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
@@ -128,9 +128,14 @@ export function pullRoutes(state: IsolateState) {
       const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme);
       return ext === 'png' ? svgToPng(svg) : svg;
     });
+    const pair = pairHeaders(s.config, base, head);
+    if (wanted) {
+      // Immutable everywhere: the edge-only lifetime of a finished pair would be shorter.
+      delete pair[EDGE_CACHE_CONTROL];
+      Object.assign(pair, immutableCaching([baseId, headId]));
+    }
     return conditional(c.req.raw, 200, image.body, {
-      ...pairHeaders(s.config, base, head),
-      ...(wanted ? immutableCaching([baseId, headId]) : {}),
+      ...pair,
       'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
       ETag: image.etag,
       ...(ext === 'svg' ? SVG_HEADERS : {}),

@@ -182,7 +182,10 @@ function shared(res: Response, share: ShareContext, outer: URL, config: Config, 
   out.headers.set('X-Robots-Tag', 'noindex, nofollow');
   const expiries = [...share.jobs.values()].flatMap((p) => (p.expiresAt === null ? [] : [p.expiresAt]));
   if (expiries.length > 0) {
-    out.headers.set('Cache-Control', untilExpiry(out.headers.get('Cache-Control'), Math.min(...expiries), nowMs));
+    out.headers.set(
+      'Cache-Control',
+      untilExpiry(out.headers.get('Cache-Control'), Math.min(...expiries), nowMs),
+    );
     out.headers.delete(EDGE_CACHE_CONTROL);
   }
   const location = out.headers.get('Location');
