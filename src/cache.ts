@@ -46,6 +46,12 @@ export interface JobAnswer {
   ageSeconds: number;
   /** Which tier answered and what the calls behind it cost (Server-Timing). */
   timing?: AnswerTiming;
+  /**
+   * The copy is the shield's, fresh, in this request: the latest version known to the one place
+   * that purges the edge when a job changes. Only such an answer may be kept at the edge past
+   * its browser lifetime; an isolate's own older copy could outlive a purge there.
+   */
+  vouched?: boolean;
 }
 
 /** What the shield answers an isolate: plain data, since errors lose their class over RPC. */
@@ -111,6 +117,8 @@ export type Fetched =
       /** The shield's view (HIT, STALE) when it answered from its stored copy. */
       cache: CacheState | null;
       timing: AnswerTiming;
+      /** The shield answered (not the source asked directly). */
+      viaShield: boolean;
     }
   | { ok: false; error: AppError; timing: AnswerTiming | null };
 
@@ -189,7 +197,7 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
     if (got.stale) return { entry, cache: 'STALE', staleReason: got.stale, ageSeconds, timing: got.timing };
     const cache: CacheState =
       got.cache === 'HIT' ? 'HIT' : got.cache === 'REVALIDATED' || good ? 'REVALIDATED' : 'MISS';
-    return { entry, cache, staleReason: null, ageSeconds, timing: got.timing };
+    return { entry, cache, staleReason: null, ageSeconds, timing: got.timing, vouched: got.viaShield };
   }
   const err = got.error;
   if ((err.isUpstreamFailure || err.code === 'rate_limited') && good) {
@@ -302,6 +310,7 @@ async function askShield(
     stale,
     cache: answer.cache,
     timing: timing(fromStore ? 'shield' : 'source'),
+    viaShield: true,
   };
 }
 
@@ -332,6 +341,7 @@ async function direct(deps: JobDeps, key: string, id: string): Promise<Fetched> 
       stale: null,
       cache: null,
       timing: { tier: 'source', sourceMs: round(performance.now() - t0) },
+      viaShield: false,
     };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

@@ -10,7 +10,8 @@ import { isTerminal } from './schema';
 // `proxy-revalidate`: each switches off Workers Cache's stale serving.
 //
 //   job-derived 200     public, max-age by status, stale-while-revalidate, stale-if-error, Cache-Tag;
-//                       terminal: a longer edge-only lifetime, since a purge corrects the edge
+//                       terminal and just vouched for by the shield: a longer edge-only
+//                       lifetime, since a purge corrects the edge
 //   stale for upstream  public, max-age=0, stale-if-error: the edge asks again at once, and keeps
 //                       it only for when the Worker itself fails
 //   per caller          no-store: live events, 429s, a stale copy shown to a rate-limited
@@ -59,8 +60,10 @@ export function jobCaching(
   const fresh = freshSeconds(config, answer.entry.status);
   const headers: Record<string, string> = { 'Cache-Control': lifetime(fresh, config), ...tags };
   // A browser cannot be purged, the edge can: a terminal job's change is purged by tag, so the
-  // edge may keep it longer than a browser should. A running job's changes are never purged.
-  if (isTerminal(answer.entry.status) && config.EDGE_TTL_TERMINAL_SECONDS > fresh) {
+  // edge may keep it longer than a browser should. A running job's changes are never purged;
+  // and only a copy the shield vouched for in this request, since an isolate's own older copy
+  // could refill the edge after a purge and then outlive it there.
+  if (answer.vouched && isTerminal(answer.entry.status) && config.EDGE_TTL_TERMINAL_SECONDS > fresh) {
     headers[EDGE_CACHE_CONTROL] = lifetime(config.EDGE_TTL_TERMINAL_SECONDS, config);
   }
   return headers;

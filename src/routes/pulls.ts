@@ -226,8 +226,10 @@ function worseOf(config: Config, a: JobAnswer, b: JobAnswer | null | undefined):
 function pairHeaders(config: Config, a: JobAnswer, b: JobAnswer | null | undefined): Record<string, string> {
   const worse = worseOf(config, a, b);
   const ids = b ? [a.entry.id, b.entry.id] : [a.entry.id];
+  // Kept at the edge past a browser's lifetime only when the shield vouched for both sides.
+  const decided = b && !(a.vouched && b.vouched) ? { ...worse, vouched: false } : worse;
   const headers: Record<string, string> = {
-    ...jobCaching(config, worse, ids),
+    ...jobCaching(config, decided, ids),
     ...cacheStateHeaders(worse),
   };
   const later = [a, b]
