@@ -93,7 +93,7 @@ function problems(
   for (const v of [cc, edge ?? '']) if (FORBIDDEN.test(v)) out.push(`forbidden directive in ${v}`);
   const lifetime = /^public, max-age=(\d+), stale-while-revalidate=\d+, stale-if-error=\d+$/;
   switch (policy) {
-    case 'job':
+    case 'job': {
       if (!lifetime.test(cc)) out.push(`job lifetime expected, got ${cc}`);
       const vouched = shielded && /^(?:shield|source)\b/.test(res.headers.get('Server-Timing') ?? '');
       if (terminal && vouched && !(edge && lifetime.test(edge))) {
@@ -104,6 +104,7 @@ function problems(
         out.push('the edge lifetime is not longer than the browser’s');
       }
       break;
+    }
     case 'immutable':
       if (cc !== 'public, max-age=31536000, immutable') out.push(`immutable expected, got ${cc}`);
       break;
