@@ -172,7 +172,7 @@ export class JobShield extends DurableObject<Env> {
    */
   async load(req: { id: string; config: ShieldConfig }): Promise<ShieldAnswer> {
     const answer = await this.#answer(req.id, this.#adopt(req.id, req.config));
-    if (!answer.ok || !this.#takePurge()) return answer;
+    if (!answer.ok || !this.#takePurge(answer.entry.version)) return answer;
     this.#log({ event: 'edge_purge_handed', id: req.id, version: answer.entry.version });
     return { ...answer, purge: [jobTag(req.id)] };
   }
@@ -377,11 +377,17 @@ export class JobShield extends DurableObject<Env> {
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO edge_purge (k, version) VALUES (0, ?)', version);
   }
 
-  /** True once per due purge: the caller it is handed to purges. */
-  #takePurge(): boolean {
-    const due = this.ctx.storage.sql.exec('SELECT version FROM edge_purge WHERE k = 0').toArray().length > 0;
-    if (due) this.ctx.storage.sql.exec('DELETE FROM edge_purge');
-    return due;
+  /**
+   * True once per due purge, for a caller that gets the version it was noted for (not an older
+   * copy answered while the refresh that noted it was still running): that caller purges.
+   */
+  #takePurge(version: string): boolean {
+    const due = this.ctx.storage.sql
+      .exec<{ version: string }>('SELECT version FROM edge_purge WHERE k = 0')
+      .toArray()[0];
+    if (due?.version !== version) return false;
+    this.ctx.storage.sql.exec('DELETE FROM edge_purge');
+    return true;
   }
 
   #backOff(id: string, err: AppError, config: Config): void {
