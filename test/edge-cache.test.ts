@@ -200,6 +200,16 @@ describe('the policy table, route by route', () => {
         seen.push(path);
       }
       expect(seen.length).toBeGreaterThan(20);
+      // A comment against a base names both jobs; a 304 keeps every caching header.
+      const against = await h.fetch(`/jobs/${jobId}/comment.md?base=${OTHER_ID}`);
+      expect(against.headers.get('Cache-Tag')?.split(',').sort()).toEqual([jobId, OTHER_ID].sort());
+      const etag = against.headers.get('ETag') ?? '';
+      const same = await h.fetch(`/jobs/${jobId}/comment.md?base=${OTHER_ID}`, {
+        headers: { 'If-None-Match': etag },
+      });
+      expect(same.status).toBe(304);
+      expect(same.headers.get('Cache-Tag')).toBe(against.headers.get('Cache-Tag'));
+      expect(same.headers.get('Cache-Control')).toBe(against.headers.get('Cache-Control'));
       // The redirect to the current version: briefly, tagged.
       const outdated = await h.fetch(`/jobs/${jobId}/og.000000000000.png`);
       expect(outdated.status).toBe(302);
