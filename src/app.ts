@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { renderErrorPage } from '../templates/pages';
+import { errorCaching, NO_STORE } from './caching';
 import { readConfig } from './env';
 import { AppError, type ErrorCode } from './errors';
 import { pageHeaders, SVG_HEADERS } from './http';
@@ -70,7 +71,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
   // Liveness without an upstream call; the memory tier's size lets load tests check its bound from outside.
   // A signed mode that cannot verify links is a 503 here too, so monitoring sees it.
   app.get('/healthz', (c) => {
-    c.header('Cache-Control', 'no-store');
+    c.header('Cache-Control', NO_STORE);
     const m = state.memory;
     const share = shareSettings(readConfig(c.env ?? {}));
     const problem = share.mode === 'signed' ? share.problem : null;
@@ -165,7 +166,7 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
     deps.log({ event: 'internal_error', path: loggablePath(c.req.path), error: String(err) });
   }
   const headers: Record<string, string> = {
-    'Cache-Control': appError.code === 'not_found' ? 'public, max-age=30' : 'no-store',
+    'Cache-Control': errorCaching(readConfig(c.env ?? {}), appError),
     'X-Content-Type-Options': 'nosniff',
     'X-Error-Code': appError.code,
     ...appError.headers,

@@ -1,5 +1,6 @@
+import { notFoundRemembered } from './caching';
 import type { Config } from './env';
-import { AppError, fromErrorShape, notFound, type ErrorShape } from './errors';
+import { AppError, fromErrorShape, type ErrorShape } from './errors';
 import { isTerminal, JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
 import type { Store, Stored } from './store';
 import type { JobSource } from './upstream';
@@ -45,6 +46,12 @@ export interface JobAnswer {
   ageSeconds: number;
   /** Which tier answered and what the calls behind it cost (Server-Timing). */
   timing?: AnswerTiming;
+  /**
+   * The copy is the shield's, fresh, in this request: the latest version known to the one place
+   * that purges the edge when a job changes. Only such an answer may be kept at the edge past
+   * its browser lifetime; an isolate's own older copy could outlive a purge there.
+   */
+  vouched?: boolean;
 }
 
 /** What the shield answers an isolate: plain data, since errors lose their class over RPC. */
@@ -56,6 +63,12 @@ export type ShieldAnswer =
       cache: CacheState;
       stale: ErrorShape | 'revalidating' | null;
       sourceMs?: number;
+      /**
+       * Cache-Tags the edge must drop: the job became terminal, or a terminal job changed,
+       * since the last answer. Handed to one isolate once; the isolate purges, since Workers
+       * Cache purges are scoped to the entrypoint that calls them (the Worker's fetch handler).
+       */
+      purge?: string[];
     }
   | {
       ok: false;
@@ -90,6 +103,8 @@ export interface JobDeps extends SourceDeps {
   inflight: Map<string, Promise<Fetched>>;
   /** The job's shield, or null: then the isolate asks the source itself. */
   shield: ShieldClient | null;
+  /** Drops the edge's copies tagged with any of `tags` (Workers Cache purge); never rejects. */
+  purge: (tags: string[]) => Promise<void>;
 }
 
 /** The outcome of asking past the isolate's tiers. Only unexpected errors are thrown. */
@@ -102,6 +117,8 @@ export type Fetched =
       /** The shield's view (HIT, STALE) when it answered from its stored copy. */
       cache: CacheState | null;
       timing: AnswerTiming;
+      /** The shield answered (not the source asked directly). */
+      viaShield: boolean;
     }
   | { ok: false; error: AppError; timing: AnswerTiming | null };
 
@@ -150,7 +167,7 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   const t = now();
 
   if (cached === 'missing' && stored && t - stored.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
-    throw notFound();
+    throw notFoundRemembered(config, stored.storedAt, t);
   }
   if (good) {
     const age = (t - good.storedAt) / 1000;
@@ -180,7 +197,7 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
     if (got.stale) return { entry, cache: 'STALE', staleReason: got.stale, ageSeconds, timing: got.timing };
     const cache: CacheState =
       got.cache === 'HIT' ? 'HIT' : got.cache === 'REVALIDATED' || good ? 'REVALIDATED' : 'MISS';
-    return { entry, cache, staleReason: null, ageSeconds, timing: got.timing };
+    return { entry, cache, staleReason: null, ageSeconds, timing: got.timing, vouched: got.viaShield };
   }
   const err = got.error;
   if ((err.isUpstreamFailure || err.code === 'rate_limited') && good) {
@@ -263,21 +280,23 @@ async function askShield(
     ...(answer.sourceMs != null ? { sourceMs: answer.sourceMs } : {}),
   });
   if (!answer.ok) {
-    const error = fromErrorShape(answer.error);
+    let error = fromErrorShape(answer.error);
     if (error.code === 'not_found') {
-      const missing: Stored = {
-        meta: { kind: 'missing' },
-        body: new Uint8Array(0),
-        storedAt: answer.storedAt ?? deps.now(),
-      };
+      const storedAt = answer.storedAt ?? deps.now();
+      const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt };
       deps.waitUntil(deps.store.put(key, missing, deps.config.NOT_FOUND_TTL_SECONDS));
+      error = notFoundRemembered(deps.config, storedAt, deps.now());
     }
     return { ok: false, error, timing: timing('shield') };
   }
   const { entry } = answer;
-  if (!good || good.etag !== entry.etag || good.storedAt !== entry.storedAt) {
-    deps.waitUntil(deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status)));
-  }
+  const kept =
+    !good || good.etag !== entry.etag || good.storedAt !== entry.storedAt
+      ? deps.store.put(key, storedOf(entry), keepSeconds(deps.config, entry.status))
+      : Promise.resolve();
+  const tags = answer.purge;
+  // Purged once this isolate holds the new copy, so the edge's next miss here finds it.
+  deps.waitUntil(tags?.length ? kept.then(() => deps.purge(tags)) : kept);
   const stale =
     answer.stale === null
       ? null
@@ -291,6 +310,7 @@ async function askShield(
     stale,
     cache: answer.cache,
     timing: timing(fromStore ? 'shield' : 'source'),
+    viaShield: true,
   };
 }
 
@@ -321,6 +341,7 @@ async function direct(deps: JobDeps, key: string, id: string): Promise<Fetched> 
       stale: null,
       cache: null,
       timing: { tier: 'source', sourceMs: round(performance.now() - t0) },
+      viaShield: false,
     };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;

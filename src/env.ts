@@ -21,6 +21,10 @@ export interface Env {
   STALE_IF_ERROR_SECONDS?: string;
   /** Seconds an unknown job (upstream 404) is remembered (default 30). */
   NOT_FOUND_TTL_SECONDS?: string;
+  /** Seconds the edge (Workers Cache) keeps a terminal job's answers; a change is purged by tag (default 86400). */
+  EDGE_TTL_TERMINAL_SECONDS?: string;
+  /** Where purges go instead of Workers Cache's own (a cache simulator in front of wrangler dev). Empty: Workers Cache. */
+  EDGE_PURGE_URL?: string;
   /** Comma-separated fields removed from every public answer; `iterations.x` reaches into iterations (default celery_task_id,triggered_by). */
   REDACT_FIELDS?: string;
   /** Byte bound of the in-isolate memory cache (default 16 MB). */
@@ -96,6 +100,20 @@ const ConfigSchema = z.object({
   STALE_WHILE_REVALIDATE_SECONDS: seconds(60),
   STALE_IF_ERROR_SECONDS: seconds(86_400),
   NOT_FOUND_TTL_SECONDS: seconds(30),
+  EDGE_TTL_TERMINAL_SECONDS: seconds(86_400),
+  EDGE_PURGE_URL: z
+    .string()
+    .trim()
+    .transform((s) => {
+      if (s === '') return '';
+      try {
+        const url = new URL(s);
+        return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+      } catch {
+        return '';
+      }
+    })
+    .catch(''),
   REDACT_FIELDS: z
     .string()
     .catch('celery_task_id,triggered_by')

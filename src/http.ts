@@ -1,24 +1,14 @@
 import type { AnswerTiming, JobAnswer } from './cache';
-import type { Config } from './env';
-import { AppError } from './errors';
-import { freshSeconds } from './cache';
 import { pageCsp } from '../templates/styles';
 
-// HTTP caching semantics shared by every job-derived answer (JSON, HTML, images).
+// HTTP semantics shared by every job-derived answer (JSON, HTML, images). How long caches may
+// keep each answer is src/caching.ts.
 
-/** Cache-Control for an answer derived from a job, following its status. */
-export function jobCacheControl(config: Config, answer: JobAnswer): string {
-  if (answer.staleReason instanceof AppError) {
-    // A copy standing in for a failing upstream: downstream caches must come back soon.
-    return 'public, no-cache';
-  }
-  const fresh = freshSeconds(config, answer.entry.status);
-  return `public, max-age=${fresh}, stale-while-revalidate=${config.STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${config.STALE_IF_ERROR_SECONDS}`;
-}
-
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-/** The cache-describing headers of a job answer, without ETag and Cache-Control. */
+/**
+ * The headers that say what the isolate's tiers did for a job answer, without ETag and
+ * Cache-Control. On an answer from the edge's cache they are those of the Worker run that
+ * filled it (README "Caching").
+ */
 export function cacheStateHeaders(answer: JobAnswer): Record<string, string> {
   const h: Record<string, string> = {
     'X-Cache': answer.cache,

@@ -190,7 +190,9 @@ const h = {
     'CacheControl',
     text(
       'Follows the job’s status: `public, max-age=<fresh>, stale-while-revalidate=<s>, stale-if-error=<s>`; ' +
-        '`public, no-cache` for a stale copy standing in for a failing upstream; `public, max-age=31536000, immutable` at a versioned URL.',
+        '`public, max-age=0, stale-if-error=<s>` for a stale copy standing in for a failing upstream; `no-store` for a stale copy shown to a rate-limited client; ' +
+        '`public, max-age=31536000, immutable` at a versioned URL; `public, max-age=<fresh>` on a redirect to the current version. ' +
+        'Under a share link that expires, at most `public, max-age=<seconds left>`.',
     ),
   ),
   xCache: header(
@@ -227,7 +229,21 @@ const h = {
   allow: header('Allow', text('The methods this path answers, e.g. `GET, HEAD, OPTIONS`.')),
   errorCacheControl: header(
     'ErrorCacheControl',
-    text('`no-store`, except `not_found`: `public, max-age=30`.'),
+    text(
+      '`no-store`, except `not_found`: `public, max-age=<s>`, at most NOT_FOUND_TTL_SECONDS (30) and no longer than the unknown job stays remembered.',
+    ),
+  ),
+  cacheTag: header(
+    'CacheTag',
+    text(
+      'The job’s id (both ids, comma-separated, on a comparison or a comment against a base): the edge’s copies are purged by it when the job finishes or a finished job changes.',
+    ),
+  ),
+  edgeCacheControl: header(
+    'CloudflareCdnCacheControl',
+    text(
+      'A finished job’s lifetime at the edge only (Workers Cache), `public, max-age=<EDGE_TTL_TERMINAL_SECONDS>, stale-while-revalidate=<s>, stale-if-error=<s>`: longer than a browser’s, since a purge corrects it. Absent for a running job.',
+    ).optional(),
   ),
   csp: header(
     'ContentSecurityPolicy',
@@ -249,9 +265,16 @@ const cacheState = {
   'Server-Timing': h.serverTiming,
 };
 
-/** Headers of a job-derived 200: validators, freshness and what the cache did. */
+/** Headers of a job-derived 200: validators, freshness, the purge tag and what the cache did. */
 const jobHeaders = (extra: Record<string, z.ZodType> = {}) =>
-  z.object({ ETag: h.etag, 'Cache-Control': h.cacheControl, ...cacheState, ...extra });
+  z.object({
+    ETag: h.etag,
+    'Cache-Control': h.cacheControl,
+    'Cloudflare-CDN-Cache-Control': h.edgeCacheControl,
+    'Cache-Tag': h.cacheTag,
+    ...cacheState,
+    ...extra,
+  });
 
 // Responses ---------------------------------------------------------------------------
 
@@ -396,7 +419,12 @@ const redirectToCurrent: ZodOpenApiResponseObject = {
   id: 'RedirectToCurrentVersion',
   description:
     'Found: the version in the URL is not the job’s current one; `Location` names the current versioned URL (briefly cacheable).',
-  headers: z.object({ Location: h.location, 'Cache-Control': h.cacheControl, ...cacheState }),
+  headers: z.object({
+    Location: h.location,
+    'Cache-Control': h.cacheControl,
+    'Cache-Tag': h.cacheTag,
+    ...cacheState,
+  }),
 };
 
 const canonicalRedirect: ZodOpenApiResponseObject = {
@@ -1077,7 +1105,7 @@ const DESCRIPTION = `Share, embed and read the results of Overmind agent-optimis
 
 **General rules.** Every route answers \`HEAD\` as it answers \`GET\`, without a body. Any other method on a known path answers \`405 method_not_allowed\` with \`Allow: GET, HEAD, OPTIONS\`; an unknown path answers \`404 not_found\`; any request can meet \`414 uri_too_long\` or \`431 headers_too_large\`. \`OPTIONS\` on \`/api/*\` is a CORS preflight (204). Errors on \`/api/*\` and on the JSON faces are \`{"detail", "code"}\` (the \`Error\` schema; every code in \`x-error-codes\`), on pages an HTML page that says the same, on \`badge.svg\` a badge. Every answer carries \`X-Content-Type-Options: nosniff\`.
 
-**Caching.** Job-derived answers carry \`ETag\` (\`If-None-Match\` answers 304), \`Cache-Control\` by the job's status, \`Last-Modified\`, \`Age\`, \`X-Cache\` and \`Server-Timing\`; a stale copy stands in for a failing upstream (\`X-Cache: STALE\`, \`X-Cache-Reason\`). Versioned image URLs are immutable.
+**Caching.** Every answer says how a shared cache may keep it (\`Cache-Control\`; \`no-store\` for live events, 429s, \`/healthz\` and minting). Job-derived answers carry \`ETag\` (\`If-None-Match\` answers 304), \`Cache-Control\` by the job's status, \`Cache-Tag\` with the job's id, \`Last-Modified\`, \`Age\`, \`X-Cache\` and \`Server-Timing\`; a stale copy stands in for a failing upstream (\`X-Cache: STALE\`, \`X-Cache-Reason\`). Versioned image URLs are immutable. In production a cache in front of the service (Workers Cache) may answer without running it: \`Cf-Cache-Status\` then says so, and \`Age\`, \`X-Cache\` and \`Server-Timing\` are those of the run that filled it.
 
 **Canonical URLs.** Ids are canonical in lower case: a page, image or comment URL with an upper-case id answers 308 to the lower-case one (the JSON API answers as is, so clients that do not follow redirects keep working). A page URL with a trailing slash answers 308 to the URL without it; \`/api/jobs/{id}/\` keeps its slash, the upstream's own form.
 

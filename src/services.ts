@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { getJob, type Fetched, type JobAnswer, type JobDeps } from './cache';
+import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cache';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
@@ -24,6 +24,11 @@ export interface Deps {
   log: (fields: Record<string, unknown>) => void;
   /** Called each time something is rendered (HTML, SVG, PNG), for tests and metrics. */
   onRender?: (kind: string) => void;
+  /**
+   * Purges the edge's copies by Cache-Tag. Unset: EDGE_PURGE_URL when configured, else Workers
+   * Cache's own purge on the request's execution context. Tests inject one to observe purges.
+   */
+  purge?: (tags: string[]) => Promise<void>;
 }
 
 export const defaultDeps: Deps = {
@@ -91,6 +96,20 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
       // No execution context (plain app.request in a script): the promise still runs to completion.
     }
   };
+  const purge = async (tags: string[]): Promise<void> => {
+    try {
+      const outcome = await purgeEdge(c, config, deps, tags);
+      deps.log({ event: 'edge_purge', tags, ...outcome });
+    } catch (err) {
+      // Lifetimes still bound what the edge serves; a failed or rate-limited purge only delays it.
+      deps.log({
+        event: 'edge_purge_failed',
+        level: 'warn',
+        tags,
+        error: scrub(String(err), config.OVERMIND_API_KEY),
+      });
+    }
+  };
   const namespace = c.env?.JOB_SHIELD;
   const shield = namespace ? shieldHandle(namespace, source, config) : null;
   const limiter = c.env?.UPSTREAM_MISS_LIMITER;
@@ -115,6 +134,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     inflight: state.jobInflight,
     log: deps.log,
     shield,
+    purge,
   };
   const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
   const share = shareContextOf(c.req.raw);
@@ -133,6 +153,47 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     base: origin + pathBase,
     jobBase: (id) => origin + (share?.jobPathBases.get(id) ?? pathBase),
   };
+}
+
+/**
+ * One purge by tags: the injected one, else EDGE_PURGE_URL (a cache simulated in front of
+ * wrangler dev, which has no Workers Cache), else Workers Cache's purge from this request's
+ * execution context. Throws when the purge was refused, so the caller logs it.
+ */
+async function purgeEdge(
+  c: Context<AppEnv>,
+  config: Config,
+  deps: Deps,
+  tags: string[],
+): Promise<{ via: string }> {
+  if (deps.purge) {
+    await deps.purge(tags);
+    return { via: 'injected' };
+  }
+  if (config.EDGE_PURGE_URL) {
+    const res = await fetch(config.EDGE_PURGE_URL, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tags }),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`purge endpoint answered ${res.status}`);
+    return { via: 'url' };
+  }
+  let cache: CacheContext | undefined;
+  try {
+    // Hono's ExecutionContext type predates `cache`; the platform's (workers-types) declares it.
+    cache = (c.executionCtx as { cache?: CacheContext }).cache;
+  } catch {
+    cache = undefined; // no execution context (app.request in a script)
+  }
+  // No Workers Cache here (wrangler dev, tests): nothing in front of the Worker to purge.
+  if (!cache) return { via: 'none' };
+  const result = await cache.purge({ tags });
+  if (!result.success) {
+    throw new Error(`purge refused: ${result.errors.map((e) => `${e.code} ${e.message}`).join('; ')}`);
+  }
+  return { via: 'workers-cache' };
 }
 
 /** A route's id parameter, validated and normalised to lowercase (one cache entry per job). */

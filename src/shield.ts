@@ -11,6 +11,7 @@ import {
   type ShieldClient,
   type SourceDeps,
 } from './cache';
+import { jobTag } from './caching';
 import { demoSource } from './demo';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { AppError, errorShape, notFound, type ErrorShape } from './errors';
@@ -155,6 +156,7 @@ export class JobShield extends DurableObject<Env> {
         bytes INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS copy_part (n INTEGER PRIMARY KEY, data BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS edge_purge (k INTEGER PRIMARY KEY CHECK (k = 0), version TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS failure (
         k INTEGER PRIMARY KEY CHECK (k = 0),
         count INTEGER NOT NULL,
@@ -164,9 +166,15 @@ export class JobShield extends DurableObject<Env> {
     `);
   }
 
-  /** The job, by today's rules, from the stored copy or one source call shared by every caller. */
+  /**
+   * The job, by today's rules, from the stored copy or one source call shared by every caller;
+   * with the edge purge that is due, if any, handed to this caller alone.
+   */
   async load(req: { id: string; config: ShieldConfig }): Promise<ShieldAnswer> {
-    return this.#answer(req.id, this.#adopt(req.id, req.config));
+    const answer = await this.#answer(req.id, this.#adopt(req.id, req.config));
+    if (!answer.ok || !this.#takePurge(answer.entry.version)) return answer;
+    this.#log({ event: 'edge_purge_handed', id: req.id, version: answer.entry.version });
+    return { ...answer, purge: [jobTag(req.id)] };
   }
 
   /** A live-events stream of the job, or the error a client gets instead (JSON, never a stream). */
@@ -330,14 +338,15 @@ export class JobShield extends DurableObject<Env> {
         const entry = await fetchEntry(this.#sourceDeps(config), id);
         const ms = round(performance.now() - t0);
         const before = this.#readCopy();
-        const previous = before?.kind === 'job' ? before.entry.version : null;
+        const previous = before?.kind === 'job' ? before.entry : null;
         this.#writeCopy(id, { kind: 'job', entry });
+        if (purgeDue(previous, entry)) this.#duePurge(entry.version);
         this.#log({
           event: 'shield_refresh',
           id,
           status: entry.status,
           version: entry.version,
-          changed: previous !== entry.version,
+          changed: previous?.version !== entry.version,
           ms,
         });
         this.#publish(entry);
@@ -361,6 +370,24 @@ export class JobShield extends DurableObject<Env> {
     });
     this.#inflight = p;
     return p;
+  }
+
+  /** Kept durably until an isolate takes it: the object may be evicted before anyone asks again. */
+  #duePurge(version: string): void {
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO edge_purge (k, version) VALUES (0, ?)', version);
+  }
+
+  /**
+   * True once per due purge, for a caller that gets the version it was noted for (not an older
+   * copy answered while the refresh that noted it was still running): that caller purges.
+   */
+  #takePurge(version: string): boolean {
+    const due = this.ctx.storage.sql
+      .exec<{ version: string }>('SELECT version FROM edge_purge WHERE k = 0')
+      .toArray()[0];
+    if (due?.version !== version) return false;
+    this.ctx.storage.sql.exec('DELETE FROM edge_purge');
+    return true;
   }
 
   #backOff(id: string, err: AppError, config: Config): void {
@@ -585,6 +612,16 @@ export class JobShield extends DurableObject<Env> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
+}
+
+/**
+ * Whether the edge's copies of a job must go now that `next` replaced `previous`: the job
+ * became terminal, or a terminal job's content changed. A running job's changes are left to
+ * its short lifetime (purges are rate limited); a first copy has nothing at the edge to correct.
+ */
+export function purgeDue(previous: JobEntry | null, next: JobEntry): boolean {
+  if (!previous || !isTerminal(next.status)) return false;
+  return !isTerminal(previous.status) || previous.version !== next.version;
 }
 
 function tooMany(detail: string): SubscribeAnswer {

@@ -502,7 +502,7 @@ describe('caching', () => {
       expect(res.headers.get('Server-Timing')).toMatch(
         new RegExp(`^memory;desc="stale: ${reason}", source;dur=\\d+(\\.\\d)?$`),
       );
-      expect(res.headers.get('Cache-Control')).toBe('public, no-cache');
+      expect(res.headers.get('Cache-Control')).toBe('public, max-age=0, stale-if-error=86400');
       expect(await res.text()).toBe(goodBody);
     }
     c.advance(86_400);
@@ -622,6 +622,8 @@ describe('per-client miss limit', () => {
     const res = await h.fetch(`/api/jobs/${OTHER_ID}/`, { headers });
     expect(res.status).toBe(429);
     expect(res.headers.get('Retry-After')).toBe('60');
+    // About this client's budget: no shared cache may keep it.
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
     expect((await body(res)).code).toBe('rate_limited');
     expect(up.calls).toEqual([JOB_ID]);
   });
@@ -636,6 +638,9 @@ describe('per-client miss limit', () => {
     const res = await h.fetch(API);
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Cache-Reason')).toBe('rate_limited');
+    // The stale copy is shown because of this client's budget: never stored for others.
+    expect(res.headers.get('Cache-Control')).toBe('no-store');
+    expect(res.headers.get('Cache-Tag')).toBe(JOB_ID);
 
     const off = harness({
       upstream: up,

@@ -226,6 +226,7 @@ describe('the conformance check', () => {
     'Content-Type': 'application/json; charset=utf-8',
     ETag: '"abc"',
     'Cache-Control': 'public, max-age=10',
+    'Cache-Tag': EXAMPLE_ID,
     'X-Cache': 'HIT',
     Age: '0',
     'Server-Timing': 'cache;desc="hit"',

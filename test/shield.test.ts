@@ -208,7 +208,7 @@ describe('the stored copy outlives the object and every cache', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Cache')).toBe('STALE');
     expect(res.headers.get('X-Cache-Reason')).toBe('upstream_unavailable');
-    expect(res.headers.get('Cache-Control')).toBe('public, no-cache');
+    expect(res.headers.get('Cache-Control')).toBe('public, max-age=0, stale-if-error=86400');
     expect(res.headers.get('Server-Timing')).toMatch(
       /^shield;dur=[\d.]+;desc="stale: upstream_unavailable", source;dur=[\d.]+$/,
     );

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { conditional, cacheStateHeaders, jobCacheControl } from '../http';
+import { jobCaching } from '../caching';
+import { conditional, cacheStateHeaders } from '../http';
 import { rendered, renderKey } from '../render';
 import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
 import { summarize } from '../summary';
@@ -12,10 +13,11 @@ export function apiRoutes(state: IsolateState) {
   for (const path of ['/api/jobs/:id', '/api/jobs/:id/']) {
     app.get(path, async (c) => {
       const s = services(c, state);
-      const answer = await loadJob(s, parseId(c.req.param('id')));
+      const id = parseId(c.req.param('id'));
+      const answer = await loadJob(s, id);
       return conditional(c.req.raw, 200, answer.entry.body, {
         'Content-Type': 'application/json; charset=utf-8',
-        'Cache-Control': jobCacheControl(s.config, answer),
+        ...jobCaching(s.config, answer, [id]),
         ETag: answer.entry.etag,
         ...cacheStateHeaders(answer),
       });
@@ -34,7 +36,7 @@ export function apiRoutes(state: IsolateState) {
     );
     return conditional(c.req.raw, 200, summary.body, {
       'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': jobCacheControl(s.config, answer),
+      ...jobCaching(s.config, answer, [id]),
       ETag: summary.etag,
       ...cacheStateHeaders(answer),
     });

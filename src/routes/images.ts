@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { freshSeconds, strongEtag } from '../cache';
+import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { AppError } from '../errors';
 import { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg } from '../images';
-import { cacheStateHeaders, conditional, IMMUTABLE, jobCacheControl, SVG_HEADERS } from '../http';
+import { cacheStateHeaders, conditional, SVG_HEADERS } from '../http';
 import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from '../query';
 import { rendered, renderKey } from '../render';
 import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
@@ -37,17 +38,14 @@ export function imageRoutes(state: IsolateState) {
         status: 302,
         headers: {
           Location: `${s.pathBase}/jobs/${id}/${name}.${entry.version}.${ext}${search}`,
-          'Cache-Control':
-            answer.staleReason instanceof AppError
-              ? 'no-store'
-              : `public, max-age=${freshSeconds(s.config, entry.status)}`,
+          ...versionRedirectCaching(s.config, answer, [id]),
           ...cacheStateHeaders(answer),
         },
       });
     }
 
     const headers: Record<string, string> = {
-      'Cache-Control': version ? IMMUTABLE : jobCacheControl(s.config, answer),
+      ...(version ? immutableCaching([id]) : jobCaching(s.config, answer, [id])),
       ...cacheStateHeaders(answer),
     };
 

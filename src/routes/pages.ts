@@ -7,7 +7,8 @@ import { freshSeconds } from '../cache';
 import { demoJobs } from '../demo';
 import { AppError } from '../errors';
 import { isTerminal } from '../schema';
-import { cacheStateHeaders, conditional, jobCacheControl, pageHeaders } from '../http';
+import { DOCUMENT, jobCaching } from '../caching';
+import { cacheStateHeaders, conditional, pageHeaders } from '../http';
 import { rendered, renderKey } from '../render';
 import { shareSettings } from '../share';
 import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
@@ -28,7 +29,7 @@ export function pageRoutes(state: IsolateState) {
       signed,
     });
     return c.html(html, 200, {
-      'Cache-Control': 'public, max-age=300',
+      'Cache-Control': DOCUMENT,
       ...(await pageHeaders()),
     });
   });
@@ -71,7 +72,7 @@ export function pageRoutes(state: IsolateState) {
     }
     return conditional(c.req.raw, 200, page.body, {
       'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': jobCacheControl(s.config, answer),
+      ...jobCaching(s.config, answer, [id]),
       ETag: page.etag,
       ...cacheStateHeaders(answer),
       ...headers,

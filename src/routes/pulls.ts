@@ -7,14 +7,8 @@ import { buildComment, COMMENT_KEY } from '../comment';
 import { compareJobs, comparisonVersion } from '../comparison';
 import type { Config } from '../env';
 import { AppError, invalidQuery, truncate } from '../errors';
-import {
-  cacheStateHeaders,
-  conditional,
-  IMMUTABLE,
-  jobCacheControl,
-  pageHeaders,
-  SVG_HEADERS,
-} from '../http';
+import { EDGE_CACHE_CONTROL, immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
+import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
 import { renderElementSvg, svgToPng, type Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
 import { CardQuery, parseQuery } from '../query';
@@ -122,10 +116,7 @@ export function pullRoutes(state: IsolateState) {
         status: 302,
         headers: {
           Location: `${ext === 'png' ? urls.ogPng : urls.ogSvg}${new URL(c.req.url).search}`,
-          'Cache-Control':
-            worse.staleReason instanceof AppError
-              ? 'no-store'
-              : `public, max-age=${freshSeconds(s.config, worse.entry.status)}`,
+          ...versionRedirectCaching(s.config, worse, [baseId, headId]),
           ...cacheStateHeaders(worse),
         },
       });
@@ -137,9 +128,14 @@ export function pullRoutes(state: IsolateState) {
       const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme);
       return ext === 'png' ? svgToPng(svg) : svg;
     });
+    const pair = pairHeaders(s.config, base, head);
+    if (wanted) {
+      // Immutable everywhere: the edge-only lifetime of a finished pair would be shorter.
+      delete pair[EDGE_CACHE_CONTROL];
+      Object.assign(pair, immutableCaching([baseId, headId]));
+    }
     return conditional(c.req.raw, 200, image.body, {
-      ...pairHeaders(s.config, base, head),
-      ...(wanted ? { 'Cache-Control': IMMUTABLE } : {}),
+      ...pair,
       'Content-Type': ext === 'png' ? 'image/png' : 'image/svg+xml; charset=utf-8',
       ETag: image.etag,
       ...(ext === 'svg' ? SVG_HEADERS : {}),
@@ -226,11 +222,14 @@ function worseOf(config: Config, a: JobAnswer, b: JobAnswer | null | undefined):
   return freshSeconds(config, b.entry.status) < freshSeconds(config, a.entry.status) ? b : a;
 }
 
-/** Cache headers of an answer made from one or two jobs: as fresh as the less fresh one. */
+/** Cache headers of an answer made from one or two jobs: as fresh as the less fresh one, tagged with both. */
 function pairHeaders(config: Config, a: JobAnswer, b: JobAnswer | null | undefined): Record<string, string> {
   const worse = worseOf(config, a, b);
+  const ids = b ? [a.entry.id, b.entry.id] : [a.entry.id];
+  // Kept at the edge past a browser's lifetime only when the shield vouched for both sides.
+  const decided = b && !(a.vouched && b.vouched) ? { ...worse, vouched: false } : worse;
   const headers: Record<string, string> = {
-    'Cache-Control': jobCacheControl(config, worse),
+    ...jobCaching(config, decided, ids),
     ...cacheStateHeaders(worse),
   };
   const later = [a, b]

@@ -1,4 +1,5 @@
 import type { ExecutionContext, MiddlewareHandler } from 'hono';
+import { EDGE_CACHE_CONTROL, untilExpiry } from '../caching';
 import { readConfig, type Config, type Env } from '../env';
 import { AppError, notFound } from '../errors';
 import type { AppEnv, IsolateState } from '../services';
@@ -157,7 +158,7 @@ export function shareGate(state: IsolateState, dispatch: Dispatch): MiddlewareHa
       ctx = undefined; // app.request() in a script has none
     }
     const res = await dispatch(inner, c.env, ctx);
-    return decision.ok ? shared(res, decision.share, url, config) : res;
+    return decision.ok ? shared(res, decision.share, url, config, state.deps.now()) : res;
   };
 }
 
@@ -171,14 +172,22 @@ export function failClosed(state: IsolateState, problem: string): AppError {
 
 /**
  * A good answer under a share link: a redirect to one of the job's own paths stays under the
- * link (whichever route made it, e.g. a trailing-slash or lower-case redirect), and robots are
- * told not to index it.
+ * link (whichever route made it, e.g. a trailing-slash or lower-case redirect), robots are
+ * told not to index it, and no cache keeps it past the link's expiry.
  */
-function shared(res: Response, share: ShareContext, outer: URL, config: Config): Response {
+function shared(res: Response, share: ShareContext, outer: URL, config: Config, nowMs: number): Response {
   // An error under a link (e.g. a job deleted since) stays the exact answer it is without one.
   if (res.status === 101 || res.status >= 400) return res;
   const out = new Response(res.body, res);
   out.headers.set('X-Robots-Tag', 'noindex, nofollow');
+  const expiries = [...share.jobs.values()].flatMap((p) => (p.expiresAt === null ? [] : [p.expiresAt]));
+  if (expiries.length > 0) {
+    out.headers.set(
+      'Cache-Control',
+      untilExpiry(out.headers.get('Cache-Control'), Math.min(...expiries), nowMs),
+    );
+    out.headers.delete(EDGE_CACHE_CONTROL);
+  }
   const location = out.headers.get('Location');
   if (location) {
     const target = new URL(location, outer);

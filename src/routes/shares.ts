@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { NO_STORE } from '../caching';
 import { AppError } from '../errors';
 import { shareLinks } from '../links';
 import { parseJob } from '../schema';
@@ -98,7 +99,7 @@ export function shareRoutes(state: IsolateState) {
         links,
       },
       201,
-      { 'Cache-Control': 'no-store', Location: links.report },
+      { 'Cache-Control': NO_STORE, Location: links.report },
     );
   });
 

@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { markSvg } from '../../templates/brand';
 import { renderDocsPage } from '../../templates/docs';
 import { strongEtag } from '../cache';
+import { DOCUMENT, STATIC } from '../caching';
 import { readConfig } from '../env';
 import { conditional, pageHeaders, SVG_HEADERS } from '../http';
 import { svgToPng } from '../images';
@@ -11,8 +12,8 @@ import type { AppEnv, IsolateState } from '../services';
 // What every public site answers: the API's OpenAPI document and its page, robots.txt, the
 // icons; and the canonical form of page URLs (README "URL forms").
 
-const STATIC_CACHE = 'public, max-age=86400';
-const DOC_CACHE = 'public, max-age=300';
+const STATIC_CACHE = STATIC;
+const DOC_CACHE = DOCUMENT;
 
 interface Built {
   body: string | Uint8Array;

@@ -16,6 +16,7 @@
 //   shield    upstream calls for N locations; event delivery to 200 subscribers (shield.ts)
 //   hostile   generated adversarial jobs: worst render per face vs an ordinary twin (hostile.ts;
 //             HOSTILE_RUNS=500 for a longer search)
+//   edge      Worker runs behind a simulated Workers Cache, 8 locations × 1,000 requests (edge.ts)
 
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -23,6 +24,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../node/wrangler.ts';
 import { cleanupAll, installExitHandlers, track } from './children.ts';
+import { edgeBench } from './edge.ts';
 import { HOSTILE_MAX_RATIO, hostileBench } from './hostile.ts';
 import { servedBench, upstreamBench } from './load.ts';
 import { failedRow, markdownTable, type Row } from './report.ts';
@@ -133,6 +135,12 @@ const PHASES: Phase[] = [
     title: 'hostile jobs: the worst generated case per face against an ordinary job of the same sizes',
     run: () => hostileBench(),
     onError: (r) => [failedRow('hostile', 'worst case per face', `≤ ${HOSTILE_MAX_RATIO}×`, r)],
+  },
+  {
+    id: 'edge',
+    title: 'edge cache (simulated Workers Cache in front of wrangler dev)',
+    run: () => edgeBench({ locations: 8, requestsPerLocation: 1000, periods: 5 }, log),
+    onError: (r) => [failedRow('edge', 'edge: Worker runs per cache key', '≤ 1 per key (per period)', r)],
   },
 ];
 
