@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import type { Comparison } from '../../src/comparison.ts';
 import type { Job } from '../../src/schema.ts';
+import { DEMO_JOBS } from '../../src/demo-data.ts';
 import { hostileJob, hostileJobBody } from '../fixtures/hostile.ts';
 import { bundleForNode } from './bundle.ts';
 import type { Row } from './report.ts';
@@ -80,18 +81,31 @@ async function fastest(fn: () => unknown, n: number): Promise<number> {
   return best;
 }
 
-/** An ordinary job whose markdown, code and names are prose of the same sizes as `hostile`'s. */
+/** The demo's longest report and agent code: what an ordinary job's text looks like. */
+const ORDINARY = (() => {
+  const jobs = DEMO_JOBS as { report_markdown?: string | null; best_agent_code?: string | null }[];
+  const longest = (pick: (j: (typeof jobs)[number]) => string | null | undefined) =>
+    jobs.map((j) => pick(j) ?? '').reduce((a, b) => (b.length > a.length ? b : a), '');
+  return { markdown: longest((j) => j.report_markdown), code: longest((j) => j.best_agent_code) };
+})();
+
+/** `text` repeated to exactly `n` characters. */
+const sized = (text: string, n: number) =>
+  text.repeat(Math.ceil(n / Math.max(1, text.length)) + 1).slice(0, n);
+
+/**
+ * An ordinary job with strings of the same sizes as `hostile`'s: the demo's own report (headings,
+ * tables, lists, emphasis, links) and agent code repeated to length, so a ratio compares a
+ * hostile job with a realistic one of its size.
+ */
 function ordinaryTwin(hostile: Job, m: Module): Job {
-  const prose = (n: number) =>
-    'The agent now names the **fitting article** and answers in the _ticket’s language_; see [docs](https://example.com). '
-      .repeat(Math.ceil(n / 110) + 1)
-      .slice(0, n);
+  const words = 'Customer support triage agent v2';
   const body = hostileJobBody({
-    markdown: prose((hostile.report_markdown ?? '').length),
-    name: prose(Math.min(255, (hostile.prompt_slug ?? '').length)),
-    model: prose(Math.min(128, (hostile.analyzer_model ?? '').length)),
-    iteration: prose(Math.min(64, hostile.iterations[0]?.iteration_name.length ?? 0)),
-    code: prose((hostile.best_agent_code ?? '').length),
+    markdown: sized(ORDINARY.markdown, (hostile.report_markdown ?? '').length),
+    name: sized(words, Math.min(255, (hostile.prompt_slug ?? '').length)),
+    model: sized(words, Math.min(128, (hostile.analyzer_model ?? '').length)),
+    iteration: sized(words, Math.min(64, hostile.iterations[0]?.iteration_name.length ?? 0)),
+    code: sized(ORDINARY.code, (hostile.best_agent_code ?? '').length),
   });
   const parsed = m.parseJob(JSON.parse(body));
   if (!parsed.ok) throw new Error(`ordinary twin refused: ${parsed.reason}`);
