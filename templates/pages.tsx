@@ -105,8 +105,11 @@ function JobRow({
   );
 }
 
-function UrlForms({ origin, signed }: { origin: string; signed: boolean }) {
-  const example = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
+/**
+ * `example`: a job this deployment serves (the first demo job in demo mode), so the example opens;
+ * without one, the example shows where the id goes.
+ */
+function UrlForms({ origin, signed, example }: { origin: string; signed: boolean; example: string | null }) {
   const rows: [string, string][] = [
     [`/jobs/{id}`, 'The report page: scores, chart, iterations, what changed, and the report.'],
     [`/api/jobs/{id}/`, 'The job as JSON, validated and cached.'],
@@ -143,7 +146,14 @@ function UrlForms({ origin, signed }: { origin: string; signed: boolean }) {
         </p>
       ) : (
         <p class="note">
-          Example: <code>{`${origin}/jobs/${example}`}</code>
+          Example:{' '}
+          {example ? (
+            <a href={`${origin}/jobs/${example}`}>
+              <code>{`${origin}/jobs/${example}`}</code>
+            </a>
+          ) : (
+            <code>{`${origin}/jobs/{id}`}</code>
+          )}
         </p>
       )}
     </Section>
@@ -211,7 +221,7 @@ export function IndexPage(props: {
           )}
         </Section>
       ) : null}
-      <UrlForms origin={origin} signed={signed} />
+      <UrlForms origin={origin} signed={signed} example={jobs?.[0]?.id ?? null} />
     </Layout>
   );
 }

@@ -295,3 +295,21 @@ describe('dimension names', () => {
     expect(html).not.toContain('Llm judge');
   });
 });
+
+describe('the index page', () => {
+  it('in demo mode, its example URL is a demo job, and it opens', async () => {
+    const h = harness({ env: { UPSTREAM_URL: '' } });
+    const html = await (await h.fetch('/')).text();
+    const example = /Example:\s*<a href="https:\/\/edge\.test(\/jobs\/[0-9a-f-]{36})"/.exec(html)?.[1];
+    expect(example).toBe(`/jobs/${(DEMO_JOBS[0] as { id: string }).id}`);
+    const res = await h.fetch(example!);
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+  });
+
+  it('in upstream mode, the example shows where the id goes rather than an id that 404s', async () => {
+    const h = harness({ env: { UPSTREAM_URL: 'https://upstream.test', OVERMIND_API_KEY: 'k' } });
+    const html = await (await h.fetch('/')).text();
+    expect(html).toContain('Example: <code>https://edge.test/jobs/{id}</code>');
+  });
+});
