@@ -925,7 +925,7 @@ describe('error and index pages', () => {
     expect(t).toContain('/jobs/{id}');
     expect(t).toContain('/api/jobs/{id}/');
     expect(t).toContain('/jobs/{id}/badge.svg');
-    expect(t).toContain('https://edge.example/jobs/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e');
+    expect(t).toContain('Example: https://edge.example/jobs/{id}');
     expect(byTag(doc, 'img')).toHaveLength(0);
   });
 

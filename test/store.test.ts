@@ -47,6 +47,8 @@ describe('readConfig', () => {
       STALE_WHILE_REVALIDATE_SECONDS: 60,
       STALE_IF_ERROR_SECONDS: 86_400,
       NOT_FOUND_TTL_SECONDS: 30,
+      EDGE_TTL_TERMINAL_SECONDS: 86_400,
+      EDGE_PURGE_URL: '',
       REDACT_FIELDS: ['celery_task_id', 'triggered_by'],
       MEMORY_CACHE_BYTES: 16 * 1024 * 1024,
       MISS_RATE_LIMIT: true,
