@@ -15,6 +15,20 @@ import interCyrillicExt700 from '@fontsource/inter/files/inter-cyrillic-ext-700-
 import interVietnamese400 from '@fontsource/inter/files/inter-vietnamese-400-normal.woff';
 import interVietnamese700 from '@fontsource/inter/files/inter-vietnamese-700-normal.woff';
 import type { Job } from './schema';
+import { readWoffAdvances, type Advances } from './woff';
+import {
+  EMOJI,
+  JOINERS,
+  graphemes,
+  hasRtl,
+  paragraphDirection,
+  planScripts,
+  shapeArabic,
+  visualOrder,
+  type AssetSource,
+  type ScriptFont,
+  type ScriptPlan,
+} from './scripts';
 import {
   DASH,
   SERVICE_NAME,
@@ -28,7 +42,14 @@ import {
   relativeImprovement,
   type Direction,
 } from './present';
-import { CARD_HEIGHT, CARD_WIDTH, cardElement, type CardTheme } from '../templates/card';
+import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  cardElement,
+  type CardTheme,
+  type TextBox,
+  type TextFn,
+} from '../templates/card';
 import {
   badgeSvg,
   safeHex,
@@ -44,6 +65,7 @@ import { BRAND } from '../templates/brand';
 // routes, caching and ETags live elsewhere.
 
 export type Theme = CardTheme;
+export type { AssetSource };
 export type BadgeMetric = 'best' | 'improvement' | 'baseline';
 export type { BadgeStyle };
 
@@ -92,8 +114,8 @@ const SATORI_FONTS = FACES.map((f) => ({
   style: 'normal' as const,
 }));
 
-/** Code point → advance width in em, per weight, merged over the subsets (first wins). */
-export type Advances = Map<number, number>;
+/** Advance widths per weight, merged over the subsets (first wins). */
+export type { Advances };
 export interface Metrics {
   400: Advances;
   700: Advances;
@@ -130,113 +152,6 @@ export async function initImages(): Promise<Metrics> {
 }
 
 // ---------------------------------------------------------------------------
-// Reading advance widths from a WOFF (1.0) file: its table directory, then
-// head (unitsPerEm), hhea (numberOfHMetrics), hmtx (advances) and cmap
-// (formats 4 and 12). Kerning is left out, as shields.io does: the badge's
-// textLength absorbs the few tenths of a pixel it would change.
-
-async function readWoffAdvances(data: ArrayBuffer): Promise<Advances> {
-  const dir = new DataView(data);
-  if (dir.getUint32(0) !== 0x774f4646) throw new Error('font: not a WOFF file');
-  const numTables = dir.getUint16(12);
-  const wanted = new Map<string, Promise<DataView>>();
-  for (let i = 0; i < numTables; i++) {
-    const at = 44 + i * 20;
-    const tag = String.fromCharCode(
-      dir.getUint8(at),
-      dir.getUint8(at + 1),
-      dir.getUint8(at + 2),
-      dir.getUint8(at + 3),
-    );
-    if (tag !== 'head' && tag !== 'hhea' && tag !== 'hmtx' && tag !== 'cmap') continue;
-    const offset = dir.getUint32(at + 4);
-    const compLength = dir.getUint32(at + 8);
-    const origLength = dir.getUint32(at + 12);
-    const bytes = new Uint8Array(data, offset, compLength);
-    wanted.set(
-      tag,
-      compLength < origLength
-        ? inflate(bytes).then((b) => new DataView(b.buffer, b.byteOffset, b.byteLength))
-        : Promise.resolve(new DataView(data, offset, compLength)),
-    );
-  }
-  const table = async (tag: string) => {
-    const t = wanted.get(tag);
-    if (!t) throw new Error(`font: no ${tag} table`);
-    return t;
-  };
-  const [head, hhea, hmtx, cmap] = await Promise.all([
-    table('head'),
-    table('hhea'),
-    table('hmtx'),
-    table('cmap'),
-  ]);
-  const unitsPerEm = head.getUint16(18);
-  const numberOfHMetrics = hhea.getUint16(34);
-  const advanceOf = (glyph: number) => hmtx.getUint16(4 * Math.min(glyph, numberOfHMetrics - 1));
-
-  const out: Advances = new Map();
-  for (const [cp, glyph] of readCmap(cmap)) out.set(cp, advanceOf(glyph) / unitsPerEm);
-  return out;
-}
-
-async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  // WOFF tables are zlib streams, which is what DecompressionStream calls "deflate".
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-function readCmap(cmap: DataView): Map<number, number> {
-  const map = new Map<number, number>();
-  const count = cmap.getUint16(2);
-  for (let i = 0; i < count; i++) {
-    const platform = cmap.getUint16(4 + i * 8);
-    const encoding = cmap.getUint16(6 + i * 8);
-    const unicode = platform === 0 || (platform === 3 && (encoding === 1 || encoding === 10));
-    if (!unicode) continue;
-    const at = cmap.getUint32(8 + i * 8);
-    const format = cmap.getUint16(at);
-    if (format === 4) readCmap4(cmap, at, map);
-    else if (format === 12) readCmap12(cmap, at, map);
-  }
-  return map;
-}
-
-function readCmap4(v: DataView, at: number, map: Map<number, number>): void {
-  const segX2 = v.getUint16(at + 6);
-  const ends = at + 14;
-  const starts = ends + segX2 + 2;
-  const deltas = starts + segX2;
-  const rangeOffsets = deltas + segX2;
-  for (let s = 0; s < segX2; s += 2) {
-    const end = v.getUint16(ends + s);
-    const start = v.getUint16(starts + s);
-    const delta = v.getUint16(deltas + s);
-    const ro = v.getUint16(rangeOffsets + s);
-    for (let c = start; c <= end && c !== 0xffff; c++) {
-      let glyph: number;
-      if (ro === 0) glyph = (c + delta) & 0xffff;
-      else {
-        const g = v.getUint16(rangeOffsets + s + ro + 2 * (c - start));
-        glyph = g === 0 ? 0 : (g + delta) & 0xffff;
-      }
-      if (glyph !== 0 && !map.has(c)) map.set(c, glyph);
-    }
-  }
-}
-
-function readCmap12(v: DataView, at: number, map: Map<number, number>): void {
-  const groups = v.getUint32(at + 12);
-  for (let i = 0; i < groups; i++) {
-    const g = at + 16 + i * 12;
-    const start = v.getUint32(g);
-    const end = Math.min(v.getUint32(g + 4), 0x10ffff);
-    const first = v.getUint32(g + 8);
-    for (let c = start; c <= end; c++) if (!map.has(c)) map.set(c, first + c - start);
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Untrusted text
 
 // Invisible characters that reorder or hide text (bidi overrides and isolates,
@@ -248,32 +163,36 @@ export function cleanText(s: string): string {
   return stripXmlInvalid(s).replace(INVISIBLE, '').normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
-const graphemeSegmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-function graphemes(s: string): string[] {
-  return Array.from(graphemeSegmenter.segment(s), (g) => g.segment);
-}
-
-const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
-// Joiners and variation selectors have no glyph of their own in Inter.
-const JOINERS = /\u200C|\u200D|\p{Variation_Selector}/gu;
 const REPLACEMENT = '\uFFFD';
 
 /** At most this many code points kept per grapheme: stops "zalgo" stacks from growing upwards. */
 const MAX_MARKS = 3;
 
 /**
- * The part of `s` the bundled fonts can draw: emoji are dropped (decoration), each
- * run of other characters the fonts lack (CJK, Arabic, Hebrew, Thai, Indic…) becomes
- * one U+FFFD, so the layout never depends on glyphs that are not there.
+ * The part of `s` the loaded fonts can draw: emoji with a picture in `emoji` are kept (satori
+ * draws them as images), other emoji are dropped (decoration), and each run of other characters
+ * the fonts lack (Thai, Indic…; CJK, Arabic and Hebrew too when their fonts are not loaded)
+ * becomes one U+FFFD, so the layout never depends on glyphs that are not there.
  */
-export function drawable(s: string, covered: (cp: number) => boolean): string {
+export function drawable(
+  s: string,
+  covered: (cp: number) => boolean,
+  emoji?: ReadonlyMap<string, string>,
+): string {
   let out = '';
   // After a placeholder, spaces wait: if more undrawable text follows (the next
   // word of the same phrase), they are dropped and the one placeholder stands for it all.
   let afterReplacement = false;
   let heldSpace = '';
   for (const g of graphemes(cleanText(s))) {
-    if (EMOJI.test(g)) continue;
+    if (EMOJI.test(g)) {
+      if (emoji?.has(g)) {
+        out += heldSpace + g;
+        afterReplacement = false;
+        heldSpace = '';
+      }
+      continue;
+    }
     const cps = Array.from(g.replace(JOINERS, ''));
     if (cps.length === 0) continue;
     if (cps.every((c) => covered(c.codePointAt(0) ?? 0))) {
@@ -330,17 +249,124 @@ export type CardNode = Parameters<typeof satori>[0];
 
 /**
  * Any 1200×630 card as SVG, from a template given `text`, which makes an untrusted string
- * drawable with the bundled fonts. All text is converted to paths by satori, so the SVG needs no
- * font where it is shown. No `loadAdditionalAsset` is given: satori then asks for nothing and
- * draws only with the bundled fonts (and `drawable` keeps it to what they cover).
+ * drawable. All text is converted to paths by satori, so the SVG needs no font where it is shown.
+ *
+ * Without `assets`, or when the card's strings are all Inter's (Latin, Greek, Cyrillic,
+ * Vietnamese), satori gets the bundled fonts only and no `loadAdditionalAsset`: today's path,
+ * byte for byte. Otherwise the card's strings are read once to plan the extra font subsets and
+ * emoji pictures it needs (src/scripts.ts); satori asks for them through `loadAdditionalAsset`.
  */
-export async function renderElementSvg(build: (text: (s: string) => string) => CardNode): Promise<string> {
+export async function renderElementSvg(
+  build: (text: TextFn) => CardNode,
+  assets?: AssetSource | null,
+): Promise<string> {
   const [metrics] = await Promise.all([metricsReady(), satoriReady()]);
-  const covered = (cp: number) => metrics[400].has(cp);
-  return satori(
-    build((s) => drawable(s, covered)),
-    CARD_OPTIONS,
+  const inter = (cp: number) => metrics[400].has(cp);
+  let plan: ScriptPlan | null = null;
+  if (assets) {
+    const strings: string[] = [];
+    build(
+      textFn((s) => {
+        strings.push(shapeArabic(cleanText(s)));
+        return s;
+      }, ltr),
+    );
+    plan = await planScripts(strings, inter, assets);
+  }
+  if (!plan) {
+    return satori(build(textFn((s) => drawable(s, inter), ltr)), CARD_OPTIONS);
+  }
+  return satori(build(planText(plan, metrics)), {
+    ...CARD_OPTIONS,
+    // A new array is a new font set in satori (it caches them by array): the added faces stay
+    // this card's, so what another card loaded earlier never changes which face draws a glyph.
+    // Parsed fonts are cached by their bytes, so Inter is not parsed again.
+    fonts: [...SATORI_FONTS],
+    graphemeImages: { ...Object.fromEntries(plan.emoji), [REPLACEMENT]: PLACEHOLDER },
+    loadAdditionalAsset: additionalAssets(plan),
+  });
+}
+
+const ltr = (): 'ltr' => 'ltr';
+
+function textFn(draw: (s: string, box?: TextBox) => string, direction: (s: string) => 'ltr' | 'rtl'): TextFn {
+  return Object.assign(draw, { direction });
+}
+
+/**
+ * satori asks once per language it finds no glyph for, and once per emoji. Every face the card
+ * needs goes with the first answer, in the plan's order, so the order satori tries faces in
+ * never depends on which asset arrived first; emoji get their picture.
+ */
+function additionalAssets(plan: ScriptPlan) {
+  let fontsGiven = false;
+  return async (code: string, segment: string): Promise<string | ScriptFont[]> => {
+    if (code === 'emoji') {
+      const uri = plan.emoji.get(segment);
+      if (uri != null) return uri;
+    }
+    if (fontsGiven) return [];
+    fontsGiven = true;
+    return plan.fonts;
+  };
+}
+
+/** The card's `text` once its plan is loaded: drawable, Arabic joined, in visual order. */
+function planText(plan: ScriptPlan, metrics: Metrics): TextFn {
+  const covered = (cp: number) => metrics[400].has(cp) || plan.covers(cp);
+  const measure = planMeasurer(plan, metrics);
+  return textFn(
+    (s, box) => {
+      const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
+      if (!hasRtl(shown)) return shown;
+      const dir = paragraphDirection(shown);
+      // Cut in logical order, before reordering: satori's own ellipsis would cut the visual
+      // right-hand end, which is the start of a right-to-left string.
+      return visualOrder(box ? fitOneLine(shown, box, measure) : shown, dir);
+    },
+    (s) => {
+      const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
+      return hasRtl(shown) ? paragraphDirection(shown) : 'ltr';
+    },
   );
+}
+
+/** Width in px of `s` as satori will set it: Inter, then the plan's faces; emoji are 1 em. */
+function planMeasurer(plan: ScriptPlan, metrics: Metrics) {
+  return (s: string, box: TextBox): number => {
+    const weight = box.bold ? 700 : 400;
+    const chain = [metrics[weight], ...plan.advances[weight]];
+    let width = 0;
+    for (const g of graphemes(s)) {
+      if (plan.emoji.has(g) || g === REPLACEMENT) {
+        width += box.size + box.letterSpacing;
+        continue;
+      }
+      for (const ch of g.replace(JOINERS, '')) {
+        const cp = ch.codePointAt(0) ?? 0;
+        const adv = chain.find((a) => a.has(cp))?.get(cp);
+        if (adv == null) continue;
+        width += adv * box.size + box.letterSpacing;
+      }
+    }
+    return width;
+  };
+}
+
+/** `s` cut at its logical end, with an ellipsis, to fit one line of `box`. */
+function fitOneLine(s: string, box: TextBox, measure: (s: string, box: TextBox) => number): string {
+  // A little room for kerning, which the advances leave out.
+  const room = box.width * 0.97;
+  if (measure(s, box) <= room) return s;
+  const gs = graphemes(s);
+  let lo = 0;
+  let hi = gs.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measure(`${gs.slice(0, mid).join('').trimEnd()}…`, box) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${gs.slice(0, lo).join('').trimEnd()}…`;
 }
 
 /** An SVG card as a PNG of its own size. */
@@ -359,13 +385,19 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   }
 }
 
+/** How a card is drawn: its theme, and where fonts and emoji beyond Inter come from (none: placeholders). */
+export interface CardRenderOptions {
+  theme: Theme;
+  assets?: AssetSource | null | undefined;
+}
+
 /** The job's 1200×630 card as SVG. */
-export async function renderCardSvg(job: Job, opts: { theme: Theme }): Promise<string> {
-  return renderElementSvg((text) => cardElement(job, { theme: opts.theme, text }));
+export async function renderCardSvg(job: Job, opts: CardRenderOptions): Promise<string> {
+  return renderElementSvg((text) => cardElement(job, { theme: opts.theme, text }), opts.assets);
 }
 
 /** The card as a 1200×630 PNG. */
-export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<Uint8Array> {
+export async function renderCardPng(job: Job, opts: CardRenderOptions): Promise<Uint8Array> {
   // resvg's 2.4 MB initialises while satori lays out.
   const [svg] = await Promise.all([renderCardSvg(job, opts), resvgReady()]);
   return svgToPng(svg);

@@ -21,3 +21,8 @@ declare module '*.otf' {
   const data: ArrayBuffer;
   export default data;
 }
+
+// arabic-persian-reshaper ships no types: the one function used.
+declare module 'arabic-persian-reshaper' {
+  export const ArabicShaper: { convertArabic(s: string): string };
+}

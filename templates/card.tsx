@@ -27,10 +27,27 @@ export const CARD_HEIGHT = 630;
 
 export type CardTheme = 'light' | 'dark';
 
+/** A one-line box a string must fit in, as the template sets it. */
+export interface TextBox {
+  width: number;
+  size: number;
+  bold: boolean;
+  letterSpacing: number;
+}
+
+/**
+ * Makes an untrusted string drawable with the loaded fonts, in visual order. Given a box, a
+ * right-to-left string is cut (with an ellipsis at its logical end) to fit one line of it.
+ */
+export interface TextFn {
+  (s: string, box?: TextBox): string;
+  /** The direction a string reads in, as `dir="auto"` decides it; 'ltr' when its script is not drawn. */
+  direction: (s: string) => 'ltr' | 'rtl';
+}
+
 export interface CardOptions {
   theme: CardTheme;
-  /** Makes an untrusted string drawable with the bundled fonts. */
-  text: (s: string) => string;
+  text: TextFn;
 }
 
 export interface Palette {
@@ -135,8 +152,11 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
   );
 }
 
+const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6 };
+
 export function cardElement(job: Job, { theme, text }: CardOptions) {
   const p = PALETTES[theme];
+  const rtl = titleDirection(job, text) === 'rtl';
   const status: JobStatus | null = job.status ?? null;
   const typeLabel = job.job_type ? JOB_TYPE_LABELS[job.job_type] : 'Job';
 
@@ -155,9 +175,11 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
           lineHeight: 1.1,
           lineClamp: 2,
           wordBreak: 'break-word',
+          // A right-to-left title comes one line long, already cut (see TextFn), and sits right.
+          ...(rtl ? { textAlign: 'right' as const } : {}),
         }}
       >
-        {title(job, text)}
+        {title(job, text, rtl ? TITLE_BOX : undefined)}
       </div>
       <div style={{ display: 'flex', flexGrow: 1 }} />
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'flex-end', height: MAIN_H }}>
@@ -170,12 +192,18 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
   );
 }
 
-export function title(job: Job, text: (s: string) => string): string {
+export function title(job: Job, text: TextFn, box?: TextBox): string {
   // Long slugs are cut before layout; satori's line clamp adds the ellipsis.
-  const shown = text(jobTitle(job).slice(0, 160));
+  const shown = text(jobTitle(job).slice(0, 160), box);
   // Nothing readable left (e.g. an all-CJK slug): name the job the other way.
   if (/[\p{L}\p{N}]/u.test(shown)) return shown;
   return jobTitle({ ...job, prompt_slug: null });
+}
+
+/** The direction the title reads in (its fallback, when nothing of it is drawable, is Latin). */
+export function titleDirection(job: Job, text: TextFn): 'ltr' | 'rtl' {
+  const raw = jobTitle(job).slice(0, 160);
+  return /[\p{L}\p{N}]/u.test(text(raw)) ? text.direction(raw) : 'ltr';
 }
 
 function Header({ p, typeLabel, status }: { p: Palette; typeLabel: string; status: JobStatus | null }) {
@@ -309,7 +337,7 @@ function Headline({
   job: Job;
   p: Palette;
   status: JobStatus | null;
-  text: (s: string) => string;
+  text: TextFn;
 }) {
   const running = status === 'running';
   // Before completion the upstream leaves best_score null: show the best iteration so far.
@@ -441,14 +469,19 @@ function Note({ p, children }: { p: Palette; children: string }) {
 }
 
 /** "Run failed: <reason>" (the upstream's form), else the first line of the report. */
-function failureReason(job: Job, text: (s: string) => string): string {
+function failureReason(job: Job, text: TextFn): string {
   const md = job.report_markdown ?? '';
   const line =
     md
       .replace(/^\s*(#+\s*)?run failed:?\s*/i, '')
       .split('\n')
       .find((l) => l.trim() !== '') ?? '';
-  return text(line.replace(/[#*_`>]+/g, ' ').slice(0, 200));
+  return text(line.replace(/[#*_`>]+/g, ' ').slice(0, 200), {
+    width: LEFT_W,
+    size: 20,
+    bold: false,
+    letterSpacing: 0,
+  });
 }
 
 function FailedPill({ p }: { p: Palette }) {
@@ -723,11 +756,13 @@ export function formatDateUtc(iso: string): string {
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()} UTC`;
 }
 
-function Footer({ job, p, text }: { job: Job; p: Palette; text: (s: string) => string }) {
+function Footer({ job, p, text }: { job: Job; p: Palette; text: TextFn }) {
   const prog = progress(job);
   const iterations =
     job.status === 'running' && prog.total != null ? `${prog.done} of ${prog.total}` : String(prog.done);
-  const model = job.analyzer_model ? text(job.analyzer_model) : '';
+  const model = job.analyzer_model
+    ? text(job.analyzer_model, { width: 380, size: 20, bold: true, letterSpacing: 0 })
+    : '';
   return (
     <div
       style={{

@@ -15,7 +15,7 @@ import {
   pageHeaders,
   SVG_HEADERS,
 } from '../http';
-import { renderElementSvg, svgToPng, type Theme } from '../images';
+import { renderElementSvg, svgToPng, type AssetSource, type Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
 import { CardQuery, parseQuery } from '../query';
 import { rendered, renderKey } from '../render';
@@ -134,7 +134,12 @@ export function pullRoutes(state: IsolateState) {
     const kind = `compare-og.${ext}`;
     const key = renderKey(s, kind, `${baseId}${RANGE_SEPARATOR}${headId}`, version, { theme });
     const image = await rendered(s, key, kind, async () => {
-      const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme);
+      const svg = await comparisonCardSvg(
+        jobOf(base.entry.body),
+        jobOf(head.entry.body),
+        theme,
+        c.env?.ASSETS,
+      );
       return ext === 'png' ? svgToPng(svg) : svg;
     });
     return conditional(c.req.raw, 200, image.body, {
@@ -149,9 +154,14 @@ export function pullRoutes(state: IsolateState) {
   return app;
 }
 
-function comparisonCardSvg(base: ReturnType<typeof jobOf>, head: ReturnType<typeof jobOf>, theme: Theme) {
+function comparisonCardSvg(
+  base: ReturnType<typeof jobOf>,
+  head: ReturnType<typeof jobOf>,
+  theme: Theme,
+  assets: AssetSource | undefined,
+) {
   const cmp = compareJobs(base, head);
-  return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }));
+  return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }), assets);
 }
 
 /** A job id parameter, lower-cased; a 400 that says which id is wrong. */
