@@ -265,11 +265,13 @@ export async function renderElementSvg(
   let plan: ScriptPlan | null = null;
   if (assets) {
     const strings: string[] = [];
-    build(
-      textFn((s) => {
-        strings.push(shapeArabic(cleanText(s)));
-        return s;
-      }, ltr),
+    callComponents(
+      build(
+        textFn((s) => {
+          strings.push(shapeArabic(cleanText(s)));
+          return s;
+        }, ltr),
+      ),
     );
     plan = await planScripts(strings, inter, assets);
   }
@@ -288,6 +290,21 @@ export async function renderElementSvg(
 }
 
 const ltr = (): 'ltr' => 'ltr';
+
+/**
+ * Calls the tree's function components as satori will when it lays the tree out, so that every
+ * `text` call of the card (the footer's too) has happened before the plan is made.
+ */
+function callComponents(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) callComponents(child);
+    return;
+  }
+  if (node == null || typeof node !== 'object') return;
+  const { type, props } = node as { type?: unknown; props?: { children?: unknown } };
+  if (typeof type === 'function') callComponents((type as (p: unknown) => unknown)(props ?? {}));
+  else callComponents(props?.children);
+}
 
 function textFn(draw: (s: string, box?: TextBox) => string, direction: (s: string) => 'ltr' | 'rtl'): TextFn {
   return Object.assign(draw, { direction });

@@ -23,6 +23,8 @@ declare module '*.otf' {
 }
 
 // arabic-persian-reshaper ships no types: the one function used.
+// It is CommonJS: imported by its default export, which Node and wrangler's bundler both give.
 declare module 'arabic-persian-reshaper' {
-  export const ArabicShaper: { convertArabic(s: string): string };
+  const reshaper: { ArabicShaper: { convertArabic(s: string): string } };
+  export default reshaper;
 }

@@ -1,5 +1,5 @@
 import bidiFactory from 'bidi-js';
-import { ArabicShaper } from 'arabic-persian-reshaper';
+import reshaper from 'arabic-persian-reshaper';
 import { readWoffAdvances, type Advances } from './woff';
 
 // Scripts beyond what the bundled Inter draws: CJK, Hebrew, Arabic and emoji. Their fonts (Noto
@@ -327,7 +327,7 @@ export function paragraphDirection(s: string): 'ltr' | 'rtl' {
 
 /** Arabic letters in their contextual (joined) forms, as presentation-form code points. */
 export function shapeArabic(s: string): string {
-  return ARABIC.test(s) ? ArabicShaper.convertArabic(s) : s;
+  return ARABIC.test(s) ? reshaper.ArabicShaper.convertArabic(s) : s;
 }
 
 /**

@@ -152,6 +152,12 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
   );
 }
 
+/**
+ * A right-to-left title: one line, already cut to fit (TextFn), set against the right edge.
+ * satori aligns one line of text by its container's flex alignment, not by textAlign.
+ */
+export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const;
+
 const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6 };
 
 export function cardElement(job: Job, { theme, text }: CardOptions) {
@@ -175,8 +181,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
           lineHeight: 1.1,
           lineClamp: 2,
           wordBreak: 'break-word',
-          // A right-to-left title comes one line long, already cut (see TextFn), and sits right.
-          ...(rtl ? { textAlign: 'right' as const } : {}),
+          ...(rtl ? RTL_LINE : {}),
         }}
       >
         {title(job, text, rtl ? TITLE_BOX : undefined)}

@@ -8,6 +8,7 @@ import {
   CONTENT_W,
   Logo,
   PALETTES,
+  RTL_LINE,
   Triangle,
   directionColors,
   title,
@@ -80,7 +81,7 @@ export function compareCardElement(
           whiteSpace: 'nowrap',
           overflow: 'hidden',
           textOverflow: 'ellipsis',
-          ...(headRtl ? { textAlign: 'right' as const } : {}),
+          ...(headRtl ? RTL_LINE : {}),
         }}
       >
         {headTitle}
