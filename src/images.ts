@@ -521,7 +521,10 @@ function resolveColor(color: string, theme: BadgeTheme): string {
   return named[key] ?? safeHex(color) ?? BADGE_COLORS[theme].grey;
 }
 
-export async function renderBadgeSvg(job: Job, opts: BadgeOptions): Promise<string> {
+export async function renderBadgeSvg(
+  job: Job,
+  opts: BadgeOptions & { assets?: AssetSource | null | undefined },
+): Promise<string> {
   const { message, color } = badgeContent(job, opts.metric);
   return renderMessageBadge(opts.label, message, color, opts);
 }
@@ -534,27 +537,42 @@ export async function renderMessageBadge(
   label: string | undefined,
   message: string,
   color: BadgeColor | string,
-  opts: { style: BadgeStyle; theme: BadgeTheme },
+  opts: { style: BadgeStyle; theme: BadgeTheme; assets?: AssetSource | null | undefined },
 ): Promise<string> {
   const metrics = await metricsReady();
-  return badgeSvg(
-    {
-      label: badgeLabel(label),
-      message: clip(cleanText(message), MAX_MESSAGE) || DASH,
-      color: resolveColor(color, opts.theme),
-      style: opts.style,
-      theme: opts.theme,
-    },
-    measurer(metrics),
-  );
+  const spec = {
+    label: badgeLabel(label),
+    message: clip(cleanText(message), MAX_MESSAGE) || DASH,
+    color: resolveColor(color, opts.theme),
+    style: opts.style,
+    theme: opts.theme,
+  };
+  // Characters Inter lacks are measured with the Noto face that covers them, loaded as for a card
+  // (its advances only: the badge's text stays text, drawn by the viewer's fonts).
+  const inter = (cp: number) => metrics[400].has(cp);
+  const strings = [spec.label, spec.message]
+    .flatMap((s) => [s, s.toUpperCase()])
+    .map((s) => shapeArabic(s).replace(NOT_NOTO, ''));
+  const plan = opts.assets ? await planScripts(strings, inter, opts.assets, { emoji: false }) : null;
+  return badgeSvg(spec, measurer(metrics, plan));
 }
 
-function measurer(metrics: Metrics): MeasureText {
+// The scripts whose faces the badge measures with: those the Noto families exist for. Symbols
+// (▲ ▼ in our own messages) keep the width of the viewer's usual fonts, not of a CJK face's.
+const NOT_NOTO =
+  /[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Hebrew}\p{Script=Arabic}]/gu;
+const NOTO =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Hebrew}\p{Script=Arabic}]/u;
+
+function measurer(metrics: Metrics, plan: ScriptPlan | null): MeasureText {
   return (text, font) => {
-    const advances = metrics[font.bold ? 700 : 400];
+    const weight = font.bold ? 700 : 400;
+    const inter = [metrics[weight]];
+    const chain = [metrics[weight], ...(plan?.advances[weight] ?? [])];
     let width = 0;
-    const gs = graphemes(text);
-    for (const g of gs) width += graphemeAdvance(g, advances) * font.size;
+    // Arabic is measured in its joined forms, which is how the viewer's renderer will set it.
+    const gs = graphemes(shapeArabic(text));
+    for (const g of gs) width += graphemeAdvance(g, NOTO.test(g) ? chain : inter) * font.size;
     return width + Math.max(0, gs.length - 1) * font.letterSpacing;
   };
 }
@@ -568,15 +586,17 @@ const MARK = /^\p{M}$/u;
 const SYMBOL = /[\u2190-\u21FF\u25A0-\u25FF]/u;
 
 /**
- * Advance of one grapheme in em. Characters Inter lacks are drawn by some other
- * font on the viewer's side; they get that font's typical width, and textLength
- * makes up the difference.
+ * Advance of one grapheme in em: from the first face of `chain` (Inter, then the Noto faces
+ * loaded for the badge) that has the character. Emoji take the advance of the common colour
+ * emoji fonts (Noto Color Emoji's is 1.245 em), whose files the worker does not ship; what no face
+ * covers gets a typical width (one em for East Asian wide characters); textLength absorbs the rest.
  */
-function graphemeAdvance(g: string, advances: Advances): number {
+function graphemeAdvance(g: string, chain: Advances[]): number {
   if (EMOJI.test(g)) return 1.25;
   let width = 0;
   for (const ch of g.replace(JOINERS, '')) {
-    const known = advances.get(ch.codePointAt(0) ?? 0);
+    const cp = ch.codePointAt(0) ?? 0;
+    const known = chain.find((a) => a.has(cp))?.get(cp);
     if (known != null) width += known;
     else if (MARK.test(ch)) continue;
     else if (WIDE.test(ch)) width += 1;

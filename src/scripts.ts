@@ -232,13 +232,15 @@ export async function planScripts(
   strings: readonly string[],
   inter: (cp: number) => boolean,
   assets: AssetSource,
+  opts: { emoji?: boolean } = {},
 ): Promise<ScriptPlan | null> {
+  const wantEmoji = opts.emoji ?? true;
   const missing = new Set<number>();
   const pictures = new Set<string>();
   for (const s of strings) {
     for (const g of graphemes(s)) {
       if (wantsPicture(g, inter)) {
-        pictures.add(g);
+        if (wantEmoji) pictures.add(g);
         continue;
       }
       for (const ch of g.replace(JOINERS, '')) {

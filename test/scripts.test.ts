@@ -9,6 +9,7 @@ import {
   cleanText,
   drawable,
   initImages,
+  renderBadgeSvg,
   renderCardPng,
   renderCardSvg,
   renderElementSvg,
@@ -316,5 +317,51 @@ describe('hostile strings', () => {
         expect(m[1]).not.toMatch(/[<>]/);
       }
     }
+  });
+});
+
+describe('badge', () => {
+  const badge = (label: string, withAssets: boolean) =>
+    renderBadgeSvg(jobs.completed, {
+      label,
+      metric: 'best',
+      style: 'flat',
+      theme: 'light',
+      assets: withAssets ? assets : null,
+    });
+  const labelWidth = (svg: string) =>
+    Number(/<rect width="(\d+)" height="20" fill="#555555"\/>/.exec(svg)?.[1]);
+
+  it('measures each character with the advances of the face that draws it, CJK, Hebrew and Arabic too', async () => {
+    const metrics = await initImages();
+    const inter = (cp: number) => metrics[400].has(cp);
+    for (const label of [
+      '客服分流',
+      'カスタマー対応',
+      '고객지원',
+      'סיווג פניות',
+      'تصنيف التذاكر',
+      'Ops 客服 v2',
+    ]) {
+      const shaped = shapeArabic(label);
+      const plan = await planScripts([shaped], inter, assets, { emoji: false });
+      expect(plan, label).not.toBeNull();
+      let em = 0;
+      for (const ch of shaped) {
+        const cp = ch.codePointAt(0) ?? 0;
+        const adv = [metrics[400], ...(plan?.advances[400] ?? [])].find((a) => a.has(cp))?.get(cp);
+        expect(adv, `${label}: U+${cp.toString(16)}`).toBeDefined();
+        em += adv ?? 0;
+      }
+      // flat: 11 px text, 6 px padding each side.
+      const svg = await badge(label, true);
+      expect(labelWidth(svg), label).toBe(Math.ceil(em * 11 + 12));
+      // The text stays text: the label as written, for the viewer's fonts to draw.
+      expect(svg).toContain(`>${label}</text>`);
+    }
+  });
+
+  it('a Latin badge is the same with or without the assets', async () => {
+    expect(await badge('coverage', true)).toBe(await badge('coverage', false));
   });
 });

@@ -80,6 +80,7 @@ export function imageRoutes(state: IsolateState) {
         metric: b.metric,
         style: b.style,
         theme: b.theme,
+        assets: c.env?.ASSETS,
       });
     });
     return conditional(c.req.raw, 200, image.body, {
