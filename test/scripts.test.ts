@@ -5,6 +5,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import pixelmatch from 'pixelmatch';
 import { describe, expect, it, vi } from 'vitest';
 import { compareJobs } from '../src/comparison';
+import { DEMO_JOBS } from '../src/demo-data';
 import {
   cleanText,
   drawable,
@@ -158,6 +159,23 @@ describe('each script', () => {
     for (const script of LOADED_SCRIPTS) await renderCardSvg(SCRIPT_JOBS[script], { theme: 'dark', assets });
     expect(fetchSpy).not.toHaveBeenCalled();
     fetchSpy.mockRestore();
+  });
+});
+
+describe('demo', () => {
+  it('one demo job has a non-Latin name with an emoji, and its card draws all of it', async () => {
+    const named = DEMO_JOBS.map((raw) => parseJob(raw)).flatMap((r) => (r.ok ? [r.job] : []));
+    const job = named.find((j) => /\p{Script=Katakana}|\p{Script=Han}/u.test(j.prompt_slug ?? ''));
+    expect(job).toBeDefined();
+    if (!job) return;
+    const slug = cleanText(job.prompt_slug ?? '');
+    expect(slug).toMatch(/\p{Extended_Pictographic}/u);
+    const metrics = await initImages();
+    const inter = (cp: number) => metrics[400].has(cp);
+    const plan = await planScripts([slug], inter, assets);
+    expect(drawable(slug, (cp) => inter(cp) || (plan?.covers(cp) ?? false), plan?.emoji)).toBe(slug);
+    const svg = await renderCardSvg(job, { theme: 'light', assets });
+    expect(svg).toMatch(/href="data:image\/svg\+xml;base64,/);
   });
 });
 
