@@ -29,6 +29,8 @@ export interface ScriptPlan {
   fonts: ScriptFont[];
   /** Emoji grapheme → `data:image/svg+xml` URI of its Twemoji picture. */
   emoji: Map<string, string>;
+  /** That URI → the picture's own SVG markup, its ids made unique, for inlining (see images.ts). */
+  pictures: Map<string, string>;
   /** Advance widths of the loaded faces, per weight, in the same order as `fonts`. */
   advances: { 400: Advances[]; 700: Advances[] };
   /** Whether a loaded face has a glyph for this code point. */
@@ -91,7 +93,12 @@ interface LoadedFile {
 interface Loader {
   index: () => Promise<Map<Family, FamilyIndex>>;
   file: (file: string) => Promise<LoadedFile>;
-  emoji: (name: string) => Promise<string | null>;
+  emoji: (name: string) => Promise<Picture | null>;
+}
+
+interface Picture {
+  uri: string;
+  svg: string;
 }
 
 // One loader per asset source (in production, the one ASSETS binding of the isolate).
@@ -117,11 +124,16 @@ function loaderFor(assets: AssetSource): Loader {
     const [regular, bold] = await Promise.all([load(400), load(700)]);
     return { faces: [regular.face, bold.face], advances: [regular.advances, bold.advances] };
   });
-  const emoji = memo(async (name: string) => {
+  const emoji = memo(async (name: string): Promise<Picture | null> => {
     const res = await fetchAsset(assets, `/emoji/${name}.svg`);
     if (!res) return null;
     const svg = await res.text();
-    return `data:image/svg+xml;base64,${base64(svg)}`;
+    // A few pictures define ids (clip paths): prefixed, so two inlined pictures never share one.
+    const own = svg.replace(
+      /\b(id="|url\(#|href="#)([^")]+)/g,
+      (_m, before: string, id: string) => `${before}tw-${name}-${id}`,
+    );
+    return { uri: `data:image/svg+xml;base64,${base64(svg)}`, svg: own };
   });
   l = { index: () => index(''), file, emoji };
   loaders.set(assets, l);
@@ -296,13 +308,19 @@ export async function planScripts(
   }
 
   const emoji = new Map<string, string>();
-  for (const [g, uri] of await emojiEntries) if (uri != null) emoji.set(g, uri);
+  const markup = new Map<string, string>();
+  for (const [g, picture] of await emojiEntries) {
+    if (picture == null) continue;
+    emoji.set(g, picture.uri);
+    markup.set(picture.uri, picture.svg);
+  }
 
   // Only the files that cover something: a subset loaded in vain does not join the card.
   const used = chosen.filter((f) => Array.from(covered).some((cp) => f.advances[0].has(cp)));
   return {
     fonts: used.flatMap((f) => f.faces),
     emoji,
+    pictures: markup,
     advances: { 400: used.map((f) => f.advances[0]), 700: used.map((f) => f.advances[1]) },
     covers: (cp) => covered.has(cp),
   };

@@ -80,6 +80,10 @@ async function sha256(bytes: Uint8Array | string): Promise<string> {
   ).join('');
 }
 
+/** A Twemoji picture nested in a card (images.ts inlines them). */
+const TWEMOJI =
+  /<svg x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 36 36">/g;
+
 const cardStrings = (job: Job) => [job.prompt_slug ?? '', job.analyzer_model ?? ''];
 
 describe('each script', () => {
@@ -162,6 +166,21 @@ describe('each script', () => {
   });
 });
 
+describe('emoji pictures', () => {
+  it('are nested in the SVG in place of their image, one per emoji, ids kept apart', async () => {
+    const job = { ...jobs.completed, prompt_slug: '🛜 wifi 🪇 🛜 ok', analyzer_model: 'm' };
+    const svg = await renderCardSvg(job, { theme: 'light', assets });
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg.match(TWEMOJI)?.length).toBe(3);
+    expect(svg).not.toMatch(/href="data:image\/svg\+xml;base64,/);
+    // Pictures that define ids (clip paths) get them prefixed with their own name.
+    const ids = Array.from(svg.matchAll(/ id="(tw-[^"]+)"/g), (m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => /^tw-(1f6dc|1fa87)-/.test(id ?? ''))).toBe(true);
+    expect(svg).not.toMatch(/url\(#(?!tw-|satori|fill)[^)]*\)/);
+  });
+});
+
 describe('demo', () => {
   it('one demo job has a non-Latin name with an emoji, and its card draws all of it', async () => {
     const named = DEMO_JOBS.map((raw) => parseJob(raw)).flatMap((r) => (r.ok ? [r.job] : []));
@@ -175,7 +194,9 @@ describe('demo', () => {
     const plan = await planScripts([slug], inter, assets);
     expect(drawable(slug, (cp) => inter(cp) || (plan?.covers(cp) ?? false), plan?.emoji)).toBe(slug);
     const svg = await renderCardSvg(job, { theme: 'light', assets });
-    expect(svg).toMatch(/href="data:image\/svg\+xml;base64,/);
+    // The emoji's Twemoji picture, nested in place; no placeholder picture.
+    expect(svg).toMatch(TWEMOJI);
+    expect(svg).not.toMatch(/href="data:image\/svg\+xml;base64,/);
   });
 });
 
