@@ -329,7 +329,10 @@ export async function planScripts(
 // ---------------------------------------------------------------------------
 // Right to left
 
-const bidi = bidiFactory();
+// Built on first use: bidi-js unpacks its character tables when the factory runs, a cost a
+// Latin-only isolate should not pay at start-up.
+let bidiInstance: ReturnType<typeof bidiFactory> | undefined;
+const bidi = () => (bidiInstance ??= bidiFactory());
 
 const RTL = /[\p{Script=Hebrew}\p{Script=Arabic}]/u;
 const ARABIC = /\p{Script=Arabic}/u;
@@ -341,7 +344,7 @@ export function hasRtl(s: string): boolean {
 
 /** Direction of a paragraph, as `dir="auto"` decides it: its first strong character. */
 export function paragraphDirection(s: string): 'ltr' | 'rtl' {
-  const { paragraphs } = bidi.getEmbeddingLevels(s);
+  const { paragraphs } = bidi().getEmbeddingLevels(s);
   return (paragraphs[0]?.level ?? 0) & 1 ? 'rtl' : 'ltr';
 }
 
@@ -357,8 +360,8 @@ export function shapeArabic(s: string): string {
  */
 export function visualOrder(s: string, direction?: 'ltr' | 'rtl'): string {
   if (!hasRtl(s)) return s;
-  const levels = bidi.getEmbeddingLevels(s, direction);
-  const segments = bidi.getReorderSegments(s, levels);
+  const levels = bidi().getEmbeddingLevels(s, direction);
+  const segments = bidi().getReorderSegments(s, levels);
   const gs = graphemes(s);
   // Level of each grapheme: that of its first code unit.
   const gLevels: number[] = [];
@@ -386,7 +389,7 @@ export function visualOrder(s: string, direction?: 'ltr' | 'rtl'): string {
   return order
     .map((i) => {
       const g = gs[i] ?? '';
-      return (gLevels[i] ?? 0) & 1 && g.length === 1 ? (bidi.getMirroredCharacter(g) ?? g) : g;
+      return (gLevels[i] ?? 0) & 1 && g.length === 1 ? (bidi().getMirroredCharacter(g) ?? g) : g;
     })
     .join('');
 }
