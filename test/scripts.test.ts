@@ -166,6 +166,23 @@ describe('each script', () => {
   });
 });
 
+describe('what still shows the placeholder', () => {
+  it('Indic, Thai and other scripts with no shipped face become one placeholder per run', async () => {
+    const metrics = await initImages();
+    const inter = (cp: number) => metrics[400].has(cp);
+    for (const [s, expected] of [
+      ['हिन्दी सहायता v2', '\uFFFD v2'],
+      ['ภาษาไทย triage', '\uFFFD triage'],
+      ['বাংলা · தமிழ்', '\uFFFD · \uFFFD'],
+      ['Հայերեն ქართული ok', '\uFFFD ok'],
+    ] as const) {
+      const plan = await planScripts([s], inter, assets);
+      const covered = (cp: number) => inter(cp) || (plan?.covers(cp) ?? false);
+      expect(drawable(s, covered, plan?.emoji), s).toBe(expected);
+    }
+  });
+});
+
 describe('emoji pictures', () => {
   it('are nested in the SVG in place of their image, one per emoji, ids kept apart', async () => {
     const job = { ...jobs.completed, prompt_slug: '🛜 wifi 🪇 🛜 ok', analyzer_model: 'm' };
