@@ -158,6 +158,20 @@ describe('each script', () => {
     expect(seen.length).toBe(before);
   });
 
+  it('an asset that cannot be read fails the render (nothing degraded gets cached), and is tried again', async () => {
+    let broken = true;
+    const flaky: AssetSource = {
+      fetch: (input) =>
+        broken ? Promise.resolve(new Response('nope', { status: 503 })) : assets.fetch(input),
+    };
+    await expect(renderCardSvg(SCRIPT_JOBS.hebrew, { theme: 'light', assets: flaky })).rejects.toThrow(
+      /HTTP 503/,
+    );
+    broken = false;
+    const svg = await renderCardSvg(SCRIPT_JOBS.hebrew, { theme: 'light', assets: flaky });
+    expect(svg).toBe(await renderCardSvg(SCRIPT_JOBS.hebrew, { theme: 'light', assets }));
+  });
+
   it('fetches nothing from the network: every file comes through the ASSETS binding', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     for (const script of LOADED_SCRIPTS) await renderCardSvg(SCRIPT_JOBS[script], { theme: 'dark', assets });
