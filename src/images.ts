@@ -362,9 +362,13 @@ function planText(plan: ScriptPlan, metrics: Metrics): TextFn {
       const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
       if (!hasRtl(shown)) return shown;
       const dir = paragraphDirection(shown);
-      // Cut in logical order, before reordering: satori's own ellipsis would cut the visual
+      if (!box) return visualOrder(shown, dir);
+      // Broken and cut in logical order, then each line reordered: satori would break the
+      // visual string into lines in the wrong order, and its ellipsis would cut the visual
       // right-hand end, which is the start of a right-to-left string.
-      return visualOrder(box ? fitOneLine(shown, box, measure) : shown, dir);
+      return fitLines(shown, box, measure)
+        .map((line) => visualOrder(line, dir))
+        .join('\n');
     },
     (s) => {
       const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
@@ -393,6 +397,33 @@ function planMeasurer(plan: ScriptPlan, metrics: Metrics) {
     }
     return width;
   };
+}
+
+/**
+ * `s` broken into at most `box.lines` lines that fit the box's width, at spaces where it can
+ * (anywhere in a word longer than a line), the last one cut with an ellipsis if `s` goes on.
+ */
+function fitLines(s: string, box: TextBox, measure: (s: string, box: TextBox) => number): string[] {
+  const room = box.width * 0.97;
+  const lines: string[] = [];
+  let rest = s.trim();
+  while (rest !== '') {
+    if (lines.length === (box.lines ?? 1) - 1 || measure(rest, box) <= room) {
+      lines.push(fitOneLine(rest, box, measure));
+      break;
+    }
+    const gs = graphemes(rest);
+    let fits = 0;
+    let space = -1;
+    while (fits < gs.length && measure(gs.slice(0, fits + 1).join(''), box) <= room) {
+      if (gs[fits] === ' ') space = fits;
+      fits++;
+    }
+    const at = space > 0 ? space : Math.max(1, fits);
+    lines.push(gs.slice(0, at).join('').trimEnd());
+    rest = gs.slice(at).join('').trimStart();
+  }
+  return lines;
 }
 
 /** `s` cut at its logical end, with an ellipsis, to fit one line of `box`. */

@@ -27,17 +27,19 @@ export const CARD_HEIGHT = 630;
 
 export type CardTheme = 'light' | 'dark';
 
-/** A one-line box a string must fit in, as the template sets it. */
+/** The box a string must fit in, as the template sets it: one line unless `lines` says more. */
 export interface TextBox {
   width: number;
   size: number;
   bold: boolean;
   letterSpacing: number;
+  lines?: number;
 }
 
 /**
  * Makes an untrusted string drawable with the loaded fonts, in visual order. Given a box, a
- * right-to-left string is cut (with an ellipsis at its logical end) to fit one line of it.
+ * right-to-left string is broken into the box's lines and cut with an ellipsis at its logical
+ * end; its lines, each in visual order, come joined by "\n" (drawn strings have no other).
  */
 export interface TextFn {
   (s: string, box?: TextBox): string;
@@ -111,6 +113,9 @@ export const PALETTES: Record<CardTheme, Palette> = {
   },
 };
 
+/** Inter's "normal" line height: (ascender − descender) / unitsPerEm = (1984 + 494) / 2048. */
+export const INTER_LINE_HEIGHT = 1.2099609375;
+
 export const PAD_X = 64;
 export const PAD_Y = 48;
 export const CONTENT_W = CARD_WIDTH - 2 * PAD_X;
@@ -153,12 +158,12 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
 }
 
 /**
- * A right-to-left title: one line, already cut to fit (TextFn), set against the right edge.
- * satori aligns one line of text by its container's flex alignment, not by textAlign.
+ * A right-to-left line, already cut to fit (TextFn), set against the right edge: satori aligns
+ * one line of text by its container's flex alignment, not by textAlign.
  */
 export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const;
 
-const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6 };
+const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6, lines: 2 };
 
 export function cardElement(job: Job, { theme, text }: CardOptions) {
   const p = PALETTES[theme];
@@ -169,23 +174,45 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
   return (
     <CardFrame p={p}>
       <Header p={p} typeLabel={typeLabel} status={status} />
-      <div
-        style={{
-          display: 'block',
-          marginTop: 28,
-          // satori's clamp ellipsis can overhang a line broken inside a word; keep it inside.
-          width: CONTENT_W - 24,
-          fontSize: 58,
-          fontWeight: 700,
-          letterSpacing: -1.6,
-          lineHeight: 1.1,
-          lineClamp: 2,
-          wordBreak: 'break-word',
-          ...(rtl ? RTL_LINE : {}),
-        }}
-      >
-        {title(job, text, rtl ? TITLE_BOX : undefined)}
-      </div>
+      {rtl ? (
+        // A right-to-left title comes broken into its lines already (TextFn), each set right.
+        <div
+          style={{
+            display: 'flex',
+            flexDirection: 'column',
+            alignItems: 'flex-end',
+            marginTop: 28,
+            width: CONTENT_W - 24,
+            fontSize: 58,
+            fontWeight: 700,
+            letterSpacing: -1.6,
+            lineHeight: 1.1,
+          }}
+        >
+          {title(job, text, TITLE_BOX)
+            .split('\n')
+            .map((line) => (
+              <div style={{ display: 'flex' }}>{line}</div>
+            ))}
+        </div>
+      ) : (
+        <div
+          style={{
+            display: 'block',
+            marginTop: 28,
+            // satori's clamp ellipsis can overhang a line broken inside a word; keep it inside.
+            width: CONTENT_W - 24,
+            fontSize: 58,
+            fontWeight: 700,
+            letterSpacing: -1.6,
+            lineHeight: 1.1,
+            lineClamp: 2,
+            wordBreak: 'break-word',
+          }}
+        >
+          {title(job, text)}
+        </div>
+      )}
       <div style={{ display: 'flex', flexGrow: 1 }} />
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'flex-end', height: MAIN_H }}>
         <Headline job={job} p={p} status={status} text={text} />
@@ -779,6 +806,9 @@ function Footer({ job, p, text }: { job: Job; p: Palette; text: TextFn }) {
         paddingTop: 18,
         borderTop: `1px solid ${p.border}`,
         fontSize: 20,
+        // Inter's own "normal" line height, stated: a model name in Arabic or Hebrew (whose
+        // fonts have taller lines) would otherwise grow the footer and push the scores up.
+        lineHeight: INTER_LINE_HEIGHT,
       }}
     >
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>

@@ -335,10 +335,17 @@ describe('layout', () => {
   const titleHeight = (svg: string) =>
     Number(/<rect x="64" y="120" width="1048" height="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? NaN);
 
-  it('a long CJK title wraps to two lines and shortens; nothing moves, in either theme', async () => {
-    for (const theme of ['light', 'dark'] as const) {
+  it('long CJK, Hebrew and Arabic titles take two lines at most; nothing moves, in either theme', async () => {
+    const long = [
+      { ...jobs.completed, prompt_slug: LONG_CJK },
+      SCRIPT_JOBS.hebrew,
+      { ...SCRIPT_JOBS.arabic, prompt_slug: `${SCRIPT_JOBS.arabic.prompt_slug ?? ''} `.repeat(6) },
+    ];
+    for (const [theme, job] of (['light', 'dark'] as const).flatMap((t) =>
+      long.map((j) => [t, j] as const),
+    )) {
       const latin = await renderCardSvg(jobs.completed, { theme, assets });
-      const cjk = await renderCardSvg({ ...jobs.completed, prompt_slug: LONG_CJK }, { theme, assets });
+      const cjk = await renderCardSvg(job, { theme, assets });
       expect(rowsBelow(latin).length).toBeGreaterThan(0);
       expect(rowsBelow(cjk), theme).toEqual(rowsBelow(latin));
       expect(titleHeight(cjk)).toBeGreaterThan(100);
