@@ -485,6 +485,8 @@ function OneLine({ p, width, size, text }: { p: Palette; width: number; size: nu
         display: 'block',
         width,
         fontSize: size,
+        // As in the footer: a reason in Arabic or Hebrew keeps Inter's line, so nothing moves.
+        lineHeight: INTER_LINE_HEIGHT,
         color: p.muted,
         whiteSpace: 'nowrap',
         overflow: 'hidden',

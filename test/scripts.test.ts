@@ -354,6 +354,22 @@ describe('layout', () => {
     }
   });
 
+  it('a failure reason in Arabic or CJK moves nothing either', async () => {
+    for (const reason of ['تعذر الاتصال بخادم النموذج بعد ثلاث محاولات', '模型服务连接超时，已重试三次']) {
+      const latin = await renderCardSvg(jobs.failed, { theme: 'light', assets });
+      const other = await renderCardSvg(
+        { ...jobs.failed, report_markdown: `Run failed: ${reason}` },
+        { theme: 'light', assets },
+      );
+      expect(other).not.toBe(latin);
+      expect(rowsBelow(other), reason).toEqual(rowsBelow(latin));
+      // Every box of the left column (score, pill, reason) starts where it did.
+      const left = (svg: string) =>
+        Array.from(svg.matchAll(/<rect x="64" y="([\d.]+)"/g), (m) => Number(m[1]));
+      expect(left(other), reason).toEqual(left(latin));
+    }
+  });
+
   it('long CJK, RTL and emoji titles render on the comparison card, PNG and SVG', async () => {
     const { svgToPng } = await import('../src/images');
     for (const slug of [LONG_CJK, MIXED_RTL[0] ?? '', '🚀👩🏽‍💻🇯🇵 launch'.repeat(8)]) {
