@@ -1,5 +1,6 @@
 import bidiFactory from 'bidi-js';
 import reshaper from 'arabic-persian-reshaper';
+import { ByteLru } from './store';
 import { readWoffAdvances, type Advances } from './woff';
 
 // Scripts beyond what the bundled Inter draws: CJK, Hebrew, Arabic and emoji. Their fonts (Noto
@@ -57,21 +58,40 @@ async function fetchAsset(assets: AssetSource, path: string): Promise<Response |
   return res;
 }
 
-/** Memoised per key; a failure is forgotten so the next card tries again. */
-function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const cache = new Map<string, Promise<T>>();
-  return (key) => {
-    let p = cache.get(key);
+/**
+ * Loaded per key, once per isolate while it stays within `maxBytes` (least recently used go
+ * first: job names are untrusted, and a few cards could otherwise ask for every subset there
+ * is); concurrent asks share one load, and a failure is forgotten so the next card tries again.
+ */
+function cached<T>(
+  load: (key: string) => Promise<T>,
+  bytesOf: (value: T) => number,
+  maxBytes: number,
+): { get: (key: string) => Promise<T>; bytes: () => number } {
+  const done = new ByteLru<T>(maxBytes);
+  const inflight = new Map<string, Promise<T>>();
+  const get = (key: string): Promise<T> => {
+    const hit = done.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    let p = inflight.get(key);
     if (!p) {
-      p = load(key).catch((err: unknown) => {
-        cache.delete(key);
-        throw err;
-      });
-      cache.set(key, p);
+      p = load(key)
+        .then((value) => {
+          done.set(key, value, bytesOf(value));
+          return value;
+        })
+        .finally(() => inflight.delete(key));
+      inflight.set(key, p);
     }
     return p;
   };
+  return { get, bytes: () => done.bytes };
 }
+
+/** Bytes of font files kept per isolate (WOFF as read; satori's parsed faces go with them). */
+export const FONT_CACHE_BYTES = 8 * 1024 * 1024;
+/** Bytes of emoji pictures kept per isolate. */
+export const EMOJI_CACHE_BYTES = 1024 * 1024;
 
 interface Subset {
   family: Family;
@@ -94,6 +114,7 @@ interface Loader {
   index: () => Promise<Map<Family, FamilyIndex>>;
   file: (file: string) => Promise<LoadedFile>;
   emoji: (name: string) => Promise<Picture | null>;
+  bytes: () => { fonts: number; emoji: number };
 }
 
 interface Picture {
@@ -107,37 +128,61 @@ const loaders = new WeakMap<AssetSource, Loader>();
 function loaderFor(assets: AssetSource): Loader {
   let l = loaders.get(assets);
   if (l) return l;
-  const index = memo(async () => {
+  let indexPromise: Promise<Map<Family, FamilyIndex>> | undefined;
+  const loadIndex = async () => {
     const res = await fetchAsset(assets, '/fonts/index.json');
     if (!res) throw new Error('asset /fonts/index.json missing: run `npm install` (scripts/assets.ts)');
     const rows = (await res.json()) as { family: Family; file: string; ranges: [number, number][] }[];
     return buildIndex(rows);
-  });
-  const file = memo(async (name: string): Promise<LoadedFile> => {
-    const load = async (weight: 400 | 700) => {
-      const res = await fetchAsset(assets, `/fonts/${name}-${weight}.woff`);
-      if (!res) throw new Error(`asset /fonts/${name}-${weight}.woff missing`);
-      const data = await res.arrayBuffer();
-      const face: ScriptFont = { name, weight, style: 'normal', data };
-      return { face, advances: await readWoffAdvances(data) };
-    };
-    const [regular, bold] = await Promise.all([load(400), load(700)]);
-    return { faces: [regular.face, bold.face], advances: [regular.advances, bold.advances] };
-  });
-  const emoji = memo(async (name: string): Promise<Picture | null> => {
-    const res = await fetchAsset(assets, `/emoji/${name}.svg`);
-    if (!res) return null;
-    const svg = await res.text();
-    // A few pictures define ids (clip paths): prefixed, so two inlined pictures never share one.
-    const own = svg.replace(
-      /\b(id="|url\(#|href="#)([^")]+)/g,
-      (_m, before: string, id: string) => `${before}tw-${name}-${id}`,
-    );
-    return { uri: `data:image/svg+xml;base64,${base64(svg)}`, svg: own };
-  });
-  l = { index: () => index(''), file, emoji };
+  };
+  const index = () =>
+    (indexPromise ??= loadIndex().catch((err: unknown) => {
+      indexPromise = undefined;
+      throw err;
+    }));
+  const file = cached(
+    async (name: string): Promise<LoadedFile> => {
+      const load = async (weight: 400 | 700) => {
+        const res = await fetchAsset(assets, `/fonts/${name}-${weight}.woff`);
+        if (!res) throw new Error(`asset /fonts/${name}-${weight}.woff missing`);
+        const data = await res.arrayBuffer();
+        const face: ScriptFont = { name, weight, style: 'normal', data };
+        return { face, advances: await readWoffAdvances(data) };
+      };
+      const [regular, bold] = await Promise.all([load(400), load(700)]);
+      return { faces: [regular.face, bold.face], advances: [regular.advances, bold.advances] };
+    },
+    (f) => f.faces[0].data.byteLength + f.faces[1].data.byteLength,
+    FONT_CACHE_BYTES,
+  );
+  const emoji = cached(
+    async (name: string): Promise<Picture | null> => {
+      const res = await fetchAsset(assets, `/emoji/${name}.svg`);
+      if (!res) return null;
+      const svg = await res.text();
+      // A few pictures define ids (clip paths): prefixed, so two inlined pictures never share one.
+      const own = svg.replace(
+        /\b(id="|url\(#|href="#)([^")]+)/g,
+        (_m, before: string, id: string) => `${before}tw-${name}-${id}`,
+      );
+      return { uri: `data:image/svg+xml;base64,${base64(svg)}`, svg: own };
+    },
+    (p) => (p ? p.uri.length + p.svg.length : 64),
+    EMOJI_CACHE_BYTES,
+  );
+  l = {
+    index,
+    file: file.get,
+    emoji: emoji.get,
+    bytes: () => ({ fonts: file.bytes(), emoji: emoji.bytes() }),
+  };
   loaders.set(assets, l);
   return l;
+}
+
+/** Bytes the isolate keeps for this source's fonts and emoji (for tests and the bench). */
+export function assetCacheBytes(assets: AssetSource): { fonts: number; emoji: number } {
+  return loaderFor(assets).bytes();
 }
 
 function base64(s: string): string {

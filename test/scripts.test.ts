@@ -16,7 +16,16 @@ import {
   renderElementSvg,
 } from '../src/images';
 import { parseJob, type Job } from '../src/schema';
-import { graphemes, JOINERS, planScripts, shapeArabic, visualOrder, type AssetSource } from '../src/scripts';
+import {
+  assetCacheBytes,
+  FONT_CACHE_BYTES,
+  graphemes,
+  JOINERS,
+  planScripts,
+  shapeArabic,
+  visualOrder,
+  type AssetSource,
+} from '../src/scripts';
 import { compareCardElement } from '../templates/compare-card';
 import * as jobs from './fixtures/jobs';
 import { LOADED_SCRIPTS, LONG_CJK, MIXED_RTL, SCRIPT_JOBS, type Script } from './fixtures/scripts';
@@ -170,6 +179,27 @@ describe('each script', () => {
     broken = false;
     const svg = await renderCardSvg(SCRIPT_JOBS.hebrew, { theme: 'light', assets: flaky });
     expect(svg).toBe(await renderCardSvg(SCRIPT_JOBS.hebrew, { theme: 'light', assets }));
+  });
+
+  it('keeps at most FONT_CACHE_BYTES of fonts however many subsets the cards ask for', async () => {
+    const own: AssetSource = { fetch: (input) => assets.fetch(input) };
+    const first = await renderCardSvg(SCRIPT_JOBS['chinese-simplified'], { theme: 'light', assets: own });
+    // Cards of 150 different common Han characters each: together they touch most subsets.
+    for (let block = 0; block < 8; block++) {
+      const chars = Array.from({ length: 150 }, (_, i) =>
+        String.fromCodePoint(0x4e00 + block * 2500 + i * 16),
+      );
+      await renderCardSvg(
+        { ...jobs.completed, prompt_slug: chars.join('') },
+        { theme: 'light', assets: own },
+      );
+      expect(assetCacheBytes(own).fonts).toBeLessThanOrEqual(FONT_CACHE_BYTES);
+    }
+    expect(assetCacheBytes(own).fonts).toBeGreaterThan(FONT_CACHE_BYTES / 2);
+    // Evicted files are read again when needed, and the card comes out the same.
+    expect(await renderCardSvg(SCRIPT_JOBS['chinese-simplified'], { theme: 'light', assets: own })).toBe(
+      first,
+    );
   });
 
   it('fetches nothing from the network: every file comes through the ASSETS binding', async () => {
