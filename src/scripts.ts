@@ -90,6 +90,8 @@ function cached<T>(
 
 /** Bytes of font files kept per isolate (WOFF as read; satori's parsed faces go with them). */
 export const FONT_CACHE_BYTES = 8 * 1024 * 1024;
+/** Font subsets one card may load (each is two files, 400 and 700); a CJK title needs a few. */
+export const MAX_FILES_PER_CARD = 40;
 /** Bytes of emoji pictures kept per isolate. */
 export const EMOJI_CACHE_BYTES = 1024 * 1024;
 
@@ -334,7 +336,11 @@ export async function planScripts(
       const wanted = new Map<string, Subset>();
       for (const cp of pending) {
         const sub = subsetOf(fam, cp);
-        if (sub && !chosenNames.has(sub.file)) wanted.set(sub.file, sub);
+        if (!sub || chosenNames.has(sub.file)) continue;
+        // A card's characters spread over many subsets cost a read and a parse each: past the
+        // cap, the rest of them show the placeholder.
+        if (chosenNames.size + wanted.size >= MAX_FILES_PER_CARD && !wanted.has(sub.file)) continue;
+        wanted.set(sub.file, sub);
       }
       const files = await Promise.all(Array.from(wanted.keys(), (name) => loader.file(name)));
       files.forEach((f, i) => {

@@ -19,6 +19,7 @@ import { parseJob, type Job } from '../src/schema';
 import {
   assetCacheBytes,
   FONT_CACHE_BYTES,
+  MAX_FILES_PER_CARD,
   graphemes,
   JOINERS,
   planScripts,
@@ -200,6 +201,19 @@ describe('each script', () => {
     expect(await renderCardSvg(SCRIPT_JOBS['chinese-simplified'], { theme: 'light', assets: own })).toBe(
       first,
     );
+  });
+
+  it(`loads at most MAX_FILES_PER_CARD subsets for one card; the rest shows the placeholder`, async () => {
+    const metrics = await initImages();
+    const inter = (cp: number) => metrics[400].has(cp);
+    // 400 Han characters spread over the whole block: far more subsets than the cap.
+    const spread = Array.from({ length: 400 }, (_, i) => String.fromCodePoint(0x4e00 + i * 51)).join('');
+    const plan = await planScripts([spread], inter, assets);
+    expect(plan).not.toBeNull();
+    expect((plan?.fonts.length ?? 0) / 2).toBeLessThanOrEqual(MAX_FILES_PER_CARD);
+    const shown = drawable(spread, (cp) => inter(cp) || (plan?.covers(cp) ?? false));
+    expect(shown).toContain('\uFFFD');
+    expect(shown.replace(/\uFFFD/g, '').length).toBeGreaterThan(40);
   });
 
   it('fetches nothing from the network: every file comes through the ASSETS binding', async () => {
