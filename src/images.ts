@@ -61,8 +61,9 @@ import {
 import { BRAND } from '../templates/brand';
 
 // Score images: the Open Graph card (satori → SVG, resvg → PNG) and the badge
-// (hand-written SVG measured with the bundled font). Pure functions of a job;
-// routes, caching and ETags live elsewhere.
+// (hand-written SVG measured with the fonts' advances). Pure functions of a job and
+// of where other scripts' fonts come from (src/scripts.ts); routes, caching and ETags
+// live elsewhere.
 
 export type Theme = CardTheme;
 export type { AssetSource };
@@ -90,7 +91,8 @@ interface Face {
 
 // Inter as split by @fontsource: Latin first (satori's default face), then the
 // other subsets it ships, ~250 KB in all. Together they draw Latin, Greek,
-// Cyrillic and Vietnamese; anything else goes through `drawable` below.
+// Cyrillic and Vietnamese; CJK, Hebrew, Arabic and emoji come from the assets
+// when a card needs them (src/scripts.ts), and the rest through `drawable` below.
 const FACES: Face[] = [
   { name: 'Inter', weight: 400, data: interLatin400 },
   { name: 'Inter', weight: 700, data: interLatin700 },

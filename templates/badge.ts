@@ -2,8 +2,9 @@
 // <text>, so it stays crisp, selectable and readable by screen readers.
 //
 // The text is drawn by the viewer's fonts, which we do not control (an SVG shown
-// through <img> cannot load web fonts). Widths therefore come from the bundled
-// Inter's advance widths (via `measure`), and every <text> carries `textLength`
+// through <img> cannot load web fonts). Widths therefore come from real advance
+// widths (via `measure`: Inter's, and the Noto face's for CJK, Hebrew and Arabic),
+// and every <text> carries `textLength`
 // so that whichever fallback font is used is stretched or squeezed to exactly the
 // measured box: nothing is clipped and the padding stays even, as on shields.io.
 

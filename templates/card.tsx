@@ -19,8 +19,9 @@ import { BRAND, tint } from './brand';
 
 // The 1200×630 Open Graph card, laid out by satori (flexbox only; every <div> with
 // several children needs display: flex). Strings from the job are untrusted: they
-// pass through `text`, which keeps what the bundled fonts can draw, and they only
-// ever become text content (satori does not escape attribute values).
+// pass through `text`, which keeps what the loaded fonts can draw (Inter, and the Noto
+// subsets and emoji a card's strings need, src/scripts.ts) in visual order, and they
+// only ever become text content (satori does not escape attribute values).
 
 export const CARD_WIDTH = 1200;
 export const CARD_HEIGHT = 630;
