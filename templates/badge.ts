@@ -11,7 +11,7 @@
 export type BadgeStyle = 'flat' | 'flat-square' | 'for-the-badge';
 export type BadgeTheme = 'light' | 'dark';
 
-/** Width in px of `text` set in the bundled font at `size` px, `letterSpacing` px between glyphs. */
+/** Width in px of `text` at `size` px, `letterSpacing` px between glyphs, from the advances of the faces that draw it. */
 export type MeasureText = (
   text: string,
   font: { size: number; bold: boolean; letterSpacing: number },
