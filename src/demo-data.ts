@@ -1176,9 +1176,10 @@ const judgeScoring = (): RawJob =>
     celery_task_id: 'fddae070-ea47-4ee0-bbe4-d5ea7bf52c50',
     data_source: 'traces',
     job_type: 'judge_scoring',
-    // Scored before the account had projects.
+    // Scored before the account had projects. Named in Japanese, as teams name their prompts:
+    // the demo's card shows a script beyond Latin, and an emoji.
     project: null,
-    prompt_slug: 'onboarding-email-writer',
+    prompt_slug: '📬 オンボーディングメール作成',
     result: {
       judge_model: 'gpt-4.1',
       rubric: 'onboarding-email-v2',

@@ -61,6 +61,8 @@ export interface Env {
   SHARE_MAX_EXPIRES_SECONDS?: string;
   /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
   SHARE_MINT_LIMITER?: RateLimit;
+  /** Static Assets binding: fonts and emoji for scripts beyond Inter (wrangler.toml [assets]). Unset: those show placeholders. */
+  ASSETS?: Fetcher;
 }
 
 /** Durable Object location hints (Cloudflare's list); anything else means "no hint". */

@@ -15,6 +15,20 @@ import interCyrillicExt700 from '@fontsource/inter/files/inter-cyrillic-ext-700-
 import interVietnamese400 from '@fontsource/inter/files/inter-vietnamese-400-normal.woff';
 import interVietnamese700 from '@fontsource/inter/files/inter-vietnamese-700-normal.woff';
 import type { Job } from './schema';
+import { readWoffAdvances, type Advances } from './woff';
+import {
+  EMOJI,
+  JOINERS,
+  graphemes,
+  hasRtl,
+  paragraphDirection,
+  planScripts,
+  shapeArabic,
+  visualOrder,
+  type AssetSource,
+  type ScriptFont,
+  type ScriptPlan,
+} from './scripts';
 import {
   DASH,
   SERVICE_NAME,
@@ -28,7 +42,14 @@ import {
   relativeImprovement,
   type Direction,
 } from './present';
-import { CARD_HEIGHT, CARD_WIDTH, cardElement, type CardTheme } from '../templates/card';
+import {
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  cardElement,
+  type CardTheme,
+  type TextBox,
+  type TextFn,
+} from '../templates/card';
 import {
   badgeSvg,
   safeHex,
@@ -40,10 +61,12 @@ import {
 import { BRAND } from '../templates/brand';
 
 // Score images: the Open Graph card (satori → SVG, resvg → PNG) and the badge
-// (hand-written SVG measured with the bundled font). Pure functions of a job;
-// routes, caching and ETags live elsewhere.
+// (hand-written SVG measured with the fonts' advances). Pure functions of a job and
+// of where other scripts' fonts come from (src/scripts.ts); routes, caching and ETags
+// live elsewhere.
 
 export type Theme = CardTheme;
+export type { AssetSource };
 export type BadgeMetric = 'best' | 'improvement' | 'baseline';
 export type { BadgeStyle };
 
@@ -68,7 +91,8 @@ interface Face {
 
 // Inter as split by @fontsource: Latin first (satori's default face), then the
 // other subsets it ships, ~250 KB in all. Together they draw Latin, Greek,
-// Cyrillic and Vietnamese; anything else goes through `drawable` below.
+// Cyrillic and Vietnamese; CJK, Hebrew, Arabic and emoji come from the assets
+// when a card needs them (src/scripts.ts), and the rest through `drawable` below.
 const FACES: Face[] = [
   { name: 'Inter', weight: 400, data: interLatin400 },
   { name: 'Inter', weight: 700, data: interLatin700 },
@@ -92,8 +116,8 @@ const SATORI_FONTS = FACES.map((f) => ({
   style: 'normal' as const,
 }));
 
-/** Code point → advance width in em, per weight, merged over the subsets (first wins). */
-export type Advances = Map<number, number>;
+/** Advance widths per weight, merged over the subsets (first wins). */
+export type { Advances };
 export interface Metrics {
   400: Advances;
   700: Advances;
@@ -130,113 +154,6 @@ export async function initImages(): Promise<Metrics> {
 }
 
 // ---------------------------------------------------------------------------
-// Reading advance widths from a WOFF (1.0) file: its table directory, then
-// head (unitsPerEm), hhea (numberOfHMetrics), hmtx (advances) and cmap
-// (formats 4 and 12). Kerning is left out, as shields.io does: the badge's
-// textLength absorbs the few tenths of a pixel it would change.
-
-async function readWoffAdvances(data: ArrayBuffer): Promise<Advances> {
-  const dir = new DataView(data);
-  if (dir.getUint32(0) !== 0x774f4646) throw new Error('font: not a WOFF file');
-  const numTables = dir.getUint16(12);
-  const wanted = new Map<string, Promise<DataView>>();
-  for (let i = 0; i < numTables; i++) {
-    const at = 44 + i * 20;
-    const tag = String.fromCharCode(
-      dir.getUint8(at),
-      dir.getUint8(at + 1),
-      dir.getUint8(at + 2),
-      dir.getUint8(at + 3),
-    );
-    if (tag !== 'head' && tag !== 'hhea' && tag !== 'hmtx' && tag !== 'cmap') continue;
-    const offset = dir.getUint32(at + 4);
-    const compLength = dir.getUint32(at + 8);
-    const origLength = dir.getUint32(at + 12);
-    const bytes = new Uint8Array(data, offset, compLength);
-    wanted.set(
-      tag,
-      compLength < origLength
-        ? inflate(bytes).then((b) => new DataView(b.buffer, b.byteOffset, b.byteLength))
-        : Promise.resolve(new DataView(data, offset, compLength)),
-    );
-  }
-  const table = async (tag: string) => {
-    const t = wanted.get(tag);
-    if (!t) throw new Error(`font: no ${tag} table`);
-    return t;
-  };
-  const [head, hhea, hmtx, cmap] = await Promise.all([
-    table('head'),
-    table('hhea'),
-    table('hmtx'),
-    table('cmap'),
-  ]);
-  const unitsPerEm = head.getUint16(18);
-  const numberOfHMetrics = hhea.getUint16(34);
-  const advanceOf = (glyph: number) => hmtx.getUint16(4 * Math.min(glyph, numberOfHMetrics - 1));
-
-  const out: Advances = new Map();
-  for (const [cp, glyph] of readCmap(cmap)) out.set(cp, advanceOf(glyph) / unitsPerEm);
-  return out;
-}
-
-async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  // WOFF tables are zlib streams, which is what DecompressionStream calls "deflate".
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-function readCmap(cmap: DataView): Map<number, number> {
-  const map = new Map<number, number>();
-  const count = cmap.getUint16(2);
-  for (let i = 0; i < count; i++) {
-    const platform = cmap.getUint16(4 + i * 8);
-    const encoding = cmap.getUint16(6 + i * 8);
-    const unicode = platform === 0 || (platform === 3 && (encoding === 1 || encoding === 10));
-    if (!unicode) continue;
-    const at = cmap.getUint32(8 + i * 8);
-    const format = cmap.getUint16(at);
-    if (format === 4) readCmap4(cmap, at, map);
-    else if (format === 12) readCmap12(cmap, at, map);
-  }
-  return map;
-}
-
-function readCmap4(v: DataView, at: number, map: Map<number, number>): void {
-  const segX2 = v.getUint16(at + 6);
-  const ends = at + 14;
-  const starts = ends + segX2 + 2;
-  const deltas = starts + segX2;
-  const rangeOffsets = deltas + segX2;
-  for (let s = 0; s < segX2; s += 2) {
-    const end = v.getUint16(ends + s);
-    const start = v.getUint16(starts + s);
-    const delta = v.getUint16(deltas + s);
-    const ro = v.getUint16(rangeOffsets + s);
-    for (let c = start; c <= end && c !== 0xffff; c++) {
-      let glyph: number;
-      if (ro === 0) glyph = (c + delta) & 0xffff;
-      else {
-        const g = v.getUint16(rangeOffsets + s + ro + 2 * (c - start));
-        glyph = g === 0 ? 0 : (g + delta) & 0xffff;
-      }
-      if (glyph !== 0 && !map.has(c)) map.set(c, glyph);
-    }
-  }
-}
-
-function readCmap12(v: DataView, at: number, map: Map<number, number>): void {
-  const groups = v.getUint32(at + 12);
-  for (let i = 0; i < groups; i++) {
-    const g = at + 16 + i * 12;
-    const start = v.getUint32(g);
-    const end = Math.min(v.getUint32(g + 4), 0x10ffff);
-    const first = v.getUint32(g + 8);
-    for (let c = start; c <= end; c++) if (!map.has(c)) map.set(c, first + c - start);
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Untrusted text
 
 // Invisible characters that reorder or hide text (bidi overrides and isolates,
@@ -248,32 +165,36 @@ export function cleanText(s: string): string {
   return stripXmlInvalid(s).replace(INVISIBLE, '').normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
-const graphemeSegmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-function graphemes(s: string): string[] {
-  return Array.from(graphemeSegmenter.segment(s), (g) => g.segment);
-}
-
-const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
-// Joiners and variation selectors have no glyph of their own in Inter.
-const JOINERS = /\u200C|\u200D|\p{Variation_Selector}/gu;
 const REPLACEMENT = '\uFFFD';
 
 /** At most this many code points kept per grapheme: stops "zalgo" stacks from growing upwards. */
 const MAX_MARKS = 3;
 
 /**
- * The part of `s` the bundled fonts can draw: emoji are dropped (decoration), each
- * run of other characters the fonts lack (CJK, Arabic, Hebrew, Thai, Indic…) becomes
- * one U+FFFD, so the layout never depends on glyphs that are not there.
+ * The part of `s` the loaded fonts can draw: emoji with a picture in `emoji` are kept (satori
+ * draws them as images), other emoji are dropped (decoration), and each run of other characters
+ * the fonts lack (Thai, Indic…; CJK, Arabic and Hebrew too when their fonts are not loaded)
+ * becomes one U+FFFD, so the layout never depends on glyphs that are not there.
  */
-export function drawable(s: string, covered: (cp: number) => boolean): string {
+export function drawable(
+  s: string,
+  covered: (cp: number) => boolean,
+  emoji?: ReadonlyMap<string, string>,
+): string {
   let out = '';
   // After a placeholder, spaces wait: if more undrawable text follows (the next
   // word of the same phrase), they are dropped and the one placeholder stands for it all.
   let afterReplacement = false;
   let heldSpace = '';
   for (const g of graphemes(cleanText(s))) {
-    if (EMOJI.test(g)) continue;
+    if (EMOJI.test(g)) {
+      if (emoji?.has(g)) {
+        out += heldSpace + g;
+        afterReplacement = false;
+        heldSpace = '';
+      }
+      continue;
+    }
     const cps = Array.from(g.replace(JOINERS, ''));
     if (cps.length === 0) continue;
     if (cps.every((c) => covered(c.codePointAt(0) ?? 0))) {
@@ -330,17 +251,197 @@ export type CardNode = Parameters<typeof satori>[0];
 
 /**
  * Any 1200×630 card as SVG, from a template given `text`, which makes an untrusted string
- * drawable with the bundled fonts. All text is converted to paths by satori, so the SVG needs no
- * font where it is shown. No `loadAdditionalAsset` is given: satori then asks for nothing and
- * draws only with the bundled fonts (and `drawable` keeps it to what they cover).
+ * drawable. All text is converted to paths by satori, so the SVG needs no font where it is shown.
+ *
+ * Without `assets`, or when the card's strings are all Inter's (Latin, Greek, Cyrillic,
+ * Vietnamese), satori gets the bundled fonts only and no `loadAdditionalAsset`: today's path,
+ * byte for byte. Otherwise the card's strings are read once to plan the extra font subsets and
+ * emoji pictures it needs (src/scripts.ts); satori asks for them through `loadAdditionalAsset`.
  */
-export async function renderElementSvg(build: (text: (s: string) => string) => CardNode): Promise<string> {
+export async function renderElementSvg(
+  build: (text: TextFn) => CardNode,
+  assets?: AssetSource | null,
+): Promise<string> {
   const [metrics] = await Promise.all([metricsReady(), satoriReady()]);
-  const covered = (cp: number) => metrics[400].has(cp);
-  return satori(
-    build((s) => drawable(s, covered)),
-    CARD_OPTIONS,
+  const inter = (cp: number) => metrics[400].has(cp);
+  let plan: ScriptPlan | null = null;
+  if (assets) {
+    const strings: string[] = [];
+    callComponents(
+      build(
+        textFn((s) => {
+          strings.push(shapeArabic(cleanText(s)));
+          return s;
+        }, ltr),
+      ),
+    );
+    plan = await planScripts(strings, inter, assets);
+  }
+  if (!plan) {
+    return satori(build(textFn((s) => drawable(s, inter), ltr)), CARD_OPTIONS);
+  }
+  const svg = await satori(build(planText(plan, metrics)), {
+    ...CARD_OPTIONS,
+    // A new array is a new font set in satori (it caches them by array): the added faces stay
+    // this card's, so what another card loaded earlier never changes which face draws a glyph.
+    // Parsed fonts are cached by their bytes, so Inter is not parsed again.
+    fonts: [...SATORI_FONTS],
+    graphemeImages: { ...Object.fromEntries(plan.emoji), [REPLACEMENT]: PLACEHOLDER },
+    loadAdditionalAsset: additionalAssets(plan),
+  });
+  return inlinePictures(svg, plan.pictures);
+}
+
+/**
+ * satori places each emoji as an <image> of its data URI; resvg renders such an image through a
+ * nested document of its own, which made an emoji card 3× slower than a Latin one. The picture's
+ * own SVG, nested in place with the same box, draws the same and costs what its paths cost. Only
+ * URIs of the plan's pictures are replaced (our assets); the strings of a job never become markup.
+ */
+function inlinePictures(svg: string, pictures: ReadonlyMap<string, string>): string {
+  if (pictures.size === 0) return svg;
+  return svg.replace(
+    /<image href="(data:image\/svg\+xml;base64,[^"]*)"([^>]*)\/>/g,
+    (whole, uri: string, rest: string) => {
+      const inner = pictures.get(uri);
+      if (inner == null) return whole;
+      const attr = (name: string) => new RegExp(` ${name}="([^"]*)"`).exec(rest)?.[1];
+      const [x, y, width, height] = [attr('x'), attr('y'), attr('width'), attr('height')];
+      // Anything else satori put on the image (a clip path, an opacity) goes on a group around it.
+      const other = rest.replace(/ (x|y|width|height)="[^"]*"/g, '').trim();
+      if (x == null || y == null || width == null || height == null) return whole;
+      const nested = inner.replace(/^<svg\b/, `<svg x="${x}" y="${y}" width="${width}" height="${height}"`);
+      return other ? `<g ${other}>${nested}</g>` : nested;
+    },
   );
+}
+
+const ltr = (): 'ltr' => 'ltr';
+
+/**
+ * Calls the tree's function components as satori will when it lays the tree out, so that every
+ * `text` call of the card (the footer's too) has happened before the plan is made.
+ */
+function callComponents(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) callComponents(child);
+    return;
+  }
+  if (node == null || typeof node !== 'object') return;
+  const { type, props } = node as { type?: unknown; props?: { children?: unknown } };
+  if (typeof type === 'function') callComponents((type as (p: unknown) => unknown)(props ?? {}));
+  else callComponents(props?.children);
+}
+
+function textFn(draw: (s: string, box?: TextBox) => string, direction: (s: string) => 'ltr' | 'rtl'): TextFn {
+  return Object.assign(draw, { direction });
+}
+
+/**
+ * satori asks once per language it finds no glyph for, and once per emoji. Every face the card
+ * needs goes with the first answer, in the plan's order, so the order satori tries faces in
+ * never depends on which asset arrived first; emoji get their picture.
+ */
+function additionalAssets(plan: ScriptPlan) {
+  let fontsGiven = false;
+  return async (code: string, segment: string): Promise<string | ScriptFont[]> => {
+    if (code === 'emoji') {
+      const uri = plan.emoji.get(segment);
+      if (uri != null) return uri;
+    }
+    if (fontsGiven) return [];
+    fontsGiven = true;
+    return plan.fonts;
+  };
+}
+
+/** The card's `text` once its plan is loaded: drawable, Arabic joined, in visual order. */
+function planText(plan: ScriptPlan, metrics: Metrics): TextFn {
+  const covered = (cp: number) => metrics[400].has(cp) || plan.covers(cp);
+  const measure = planMeasurer(plan, metrics);
+  return textFn(
+    (s, box) => {
+      const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
+      if (!hasRtl(shown)) return shown;
+      const dir = paragraphDirection(shown);
+      if (!box) return visualOrder(shown, dir);
+      // Broken and cut in logical order, then each line reordered: satori would break the
+      // visual string into lines in the wrong order, and its ellipsis would cut the visual
+      // right-hand end, which is the start of a right-to-left string.
+      return fitLines(shown, box, measure)
+        .map((line) => visualOrder(line, dir))
+        .join('\n');
+    },
+    (s) => {
+      const shown = drawable(shapeArabic(cleanText(s)), covered, plan.emoji);
+      return hasRtl(shown) ? paragraphDirection(shown) : 'ltr';
+    },
+  );
+}
+
+/** Width in px of `s` as satori will set it: Inter, then the plan's faces; emoji are 1 em. */
+function planMeasurer(plan: ScriptPlan, metrics: Metrics) {
+  return (s: string, box: TextBox): number => {
+    const weight = box.bold ? 700 : 400;
+    const chain = [metrics[weight], ...plan.advances[weight]];
+    let width = 0;
+    for (const g of graphemes(s)) {
+      if (plan.emoji.has(g) || g === REPLACEMENT) {
+        width += box.size + box.letterSpacing;
+        continue;
+      }
+      for (const ch of g.replace(JOINERS, '')) {
+        const cp = ch.codePointAt(0) ?? 0;
+        const adv = chain.find((a) => a.has(cp))?.get(cp);
+        if (adv == null) continue;
+        width += adv * box.size + box.letterSpacing;
+      }
+    }
+    return width;
+  };
+}
+
+/**
+ * `s` broken into at most `box.lines` lines that fit the box's width, at spaces where it can
+ * (anywhere in a word longer than a line), the last one cut with an ellipsis if `s` goes on.
+ */
+function fitLines(s: string, box: TextBox, measure: (s: string, box: TextBox) => number): string[] {
+  const room = box.width * 0.97;
+  const lines: string[] = [];
+  let rest = s.trim();
+  while (rest !== '') {
+    if (lines.length === (box.lines ?? 1) - 1 || measure(rest, box) <= room) {
+      lines.push(fitOneLine(rest, box, measure));
+      break;
+    }
+    const gs = graphemes(rest);
+    let fits = 0;
+    let space = -1;
+    while (fits < gs.length && measure(gs.slice(0, fits + 1).join(''), box) <= room) {
+      if (gs[fits] === ' ') space = fits;
+      fits++;
+    }
+    const at = space > 0 ? space : Math.max(1, fits);
+    lines.push(gs.slice(0, at).join('').trimEnd());
+    rest = gs.slice(at).join('').trimStart();
+  }
+  return lines;
+}
+
+/** `s` cut at its logical end, with an ellipsis, to fit one line of `box`. */
+function fitOneLine(s: string, box: TextBox, measure: (s: string, box: TextBox) => number): string {
+  // A little room for kerning, which the advances leave out.
+  const room = box.width * 0.97;
+  if (measure(s, box) <= room) return s;
+  const gs = graphemes(s);
+  let lo = 0;
+  let hi = gs.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measure(`${gs.slice(0, mid).join('').trimEnd()}…`, box) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${gs.slice(0, lo).join('').trimEnd()}…`;
 }
 
 /** An SVG card as a PNG of its own size. */
@@ -359,13 +460,19 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   }
 }
 
+/** How a card is drawn: its theme, and where fonts and emoji beyond Inter come from (none: placeholders). */
+export interface CardRenderOptions {
+  theme: Theme;
+  assets?: AssetSource | null | undefined;
+}
+
 /** The job's 1200×630 card as SVG. */
-export async function renderCardSvg(job: Job, opts: { theme: Theme }): Promise<string> {
-  return renderElementSvg((text) => cardElement(job, { theme: opts.theme, text }));
+export async function renderCardSvg(job: Job, opts: CardRenderOptions): Promise<string> {
+  return renderElementSvg((text) => cardElement(job, { theme: opts.theme, text }), opts.assets);
 }
 
 /** The card as a 1200×630 PNG. */
-export async function renderCardPng(job: Job, opts: { theme: Theme }): Promise<Uint8Array> {
+export async function renderCardPng(job: Job, opts: CardRenderOptions): Promise<Uint8Array> {
   // resvg's 2.4 MB initialises while satori lays out.
   const [svg] = await Promise.all([renderCardSvg(job, opts), resvgReady()]);
   return svgToPng(svg);
@@ -472,7 +579,10 @@ function resolveColor(color: string, theme: BadgeTheme): string {
   return named[key] ?? safeHex(color) ?? BADGE_COLORS[theme].grey;
 }
 
-export async function renderBadgeSvg(job: Job, opts: BadgeOptions): Promise<string> {
+export async function renderBadgeSvg(
+  job: Job,
+  opts: BadgeOptions & { assets?: AssetSource | null | undefined },
+): Promise<string> {
   const { message, color } = badgeContent(job, opts.metric);
   return renderMessageBadge(opts.label, message, color, opts);
 }
@@ -485,27 +595,42 @@ export async function renderMessageBadge(
   label: string | undefined,
   message: string,
   color: BadgeColor | string,
-  opts: { style: BadgeStyle; theme: BadgeTheme },
+  opts: { style: BadgeStyle; theme: BadgeTheme; assets?: AssetSource | null | undefined },
 ): Promise<string> {
   const metrics = await metricsReady();
-  return badgeSvg(
-    {
-      label: badgeLabel(label),
-      message: clip(cleanText(message), MAX_MESSAGE) || DASH,
-      color: resolveColor(color, opts.theme),
-      style: opts.style,
-      theme: opts.theme,
-    },
-    measurer(metrics),
-  );
+  const spec = {
+    label: badgeLabel(label),
+    message: clip(cleanText(message), MAX_MESSAGE) || DASH,
+    color: resolveColor(color, opts.theme),
+    style: opts.style,
+    theme: opts.theme,
+  };
+  // Characters Inter lacks are measured with the Noto face that covers them, loaded as for a card
+  // (its advances only: the badge's text stays text, drawn by the viewer's fonts).
+  const inter = (cp: number) => metrics[400].has(cp);
+  const strings = [spec.label, spec.message]
+    .flatMap((s) => [s, s.toUpperCase()])
+    .map((s) => shapeArabic(s).replace(NOT_NOTO, ''));
+  const plan = opts.assets ? await planScripts(strings, inter, opts.assets, { emoji: false }) : null;
+  return badgeSvg(spec, measurer(metrics, plan));
 }
 
-function measurer(metrics: Metrics): MeasureText {
+// The scripts whose faces the badge measures with: those the Noto families exist for. Symbols
+// (▲ ▼ in our own messages) keep the width of the viewer's usual fonts, not of a CJK face's.
+const NOT_NOTO =
+  /[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Hebrew}\p{Script=Arabic}]/gu;
+const NOTO =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Hebrew}\p{Script=Arabic}]/u;
+
+function measurer(metrics: Metrics, plan: ScriptPlan | null): MeasureText {
   return (text, font) => {
-    const advances = metrics[font.bold ? 700 : 400];
+    const weight = font.bold ? 700 : 400;
+    const inter = [metrics[weight]];
+    const chain = [metrics[weight], ...(plan?.advances[weight] ?? [])];
     let width = 0;
-    const gs = graphemes(text);
-    for (const g of gs) width += graphemeAdvance(g, advances) * font.size;
+    // Arabic is measured in its joined forms, which is how the viewer's renderer will set it.
+    const gs = graphemes(shapeArabic(text));
+    for (const g of gs) width += graphemeAdvance(g, NOTO.test(g) ? chain : inter) * font.size;
     return width + Math.max(0, gs.length - 1) * font.letterSpacing;
   };
 }
@@ -519,15 +644,17 @@ const MARK = /^\p{M}$/u;
 const SYMBOL = /[\u2190-\u21FF\u25A0-\u25FF]/u;
 
 /**
- * Advance of one grapheme in em. Characters Inter lacks are drawn by some other
- * font on the viewer's side; they get that font's typical width, and textLength
- * makes up the difference.
+ * Advance of one grapheme in em: from the first face of `chain` (Inter, then the Noto faces
+ * loaded for the badge) that has the character. Emoji take the advance of the common colour
+ * emoji fonts (Noto Color Emoji's is 1.245 em), whose files the worker does not ship; what no face
+ * covers gets a typical width (one em for East Asian wide characters); textLength absorbs the rest.
  */
-function graphemeAdvance(g: string, advances: Advances): number {
+function graphemeAdvance(g: string, chain: Advances[]): number {
   if (EMOJI.test(g)) return 1.25;
   let width = 0;
   for (const ch of g.replace(JOINERS, '')) {
-    const known = advances.get(ch.codePointAt(0) ?? 0);
+    const cp = ch.codePointAt(0) ?? 0;
+    const known = chain.find((a) => a.has(cp))?.get(cp);
     if (known != null) width += known;
     else if (MARK.test(ch)) continue;
     else if (WIDE.test(ch)) width += 1;

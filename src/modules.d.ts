@@ -21,3 +21,10 @@ declare module '*.otf' {
   const data: ArrayBuffer;
   export default data;
 }
+
+// arabic-persian-reshaper ships no types: the one function used.
+// It is CommonJS: imported by its default export, which Node and wrangler's bundler both give.
+declare module 'arabic-persian-reshaper' {
+  const reshaper: { ArabicShaper: { convertArabic(s: string): string } };
+  export default reshaper;
+}

@@ -2,15 +2,16 @@
 // <text>, so it stays crisp, selectable and readable by screen readers.
 //
 // The text is drawn by the viewer's fonts, which we do not control (an SVG shown
-// through <img> cannot load web fonts). Widths therefore come from the bundled
-// Inter's advance widths (via `measure`), and every <text> carries `textLength`
+// through <img> cannot load web fonts). Widths therefore come from real advance
+// widths (via `measure`: Inter's, and the Noto face's for CJK, Hebrew and Arabic),
+// and every <text> carries `textLength`
 // so that whichever fallback font is used is stretched or squeezed to exactly the
 // measured box: nothing is clipped and the padding stays even, as on shields.io.
 
 export type BadgeStyle = 'flat' | 'flat-square' | 'for-the-badge';
 export type BadgeTheme = 'light' | 'dark';
 
-/** Width in px of `text` set in the bundled font at `size` px, `letterSpacing` px between glyphs. */
+/** Width in px of `text` at `size` px, `letterSpacing` px between glyphs, from the advances of the faces that draw it. */
 export type MeasureText = (
   text: string,
   font: { size: number; bold: boolean; letterSpacing: number },

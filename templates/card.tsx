@@ -19,18 +19,38 @@ import { BRAND, tint } from './brand';
 
 // The 1200×630 Open Graph card, laid out by satori (flexbox only; every <div> with
 // several children needs display: flex). Strings from the job are untrusted: they
-// pass through `text`, which keeps what the bundled fonts can draw, and they only
-// ever become text content (satori does not escape attribute values).
+// pass through `text`, which keeps what the loaded fonts can draw (Inter, and the Noto
+// subsets and emoji a card's strings need, src/scripts.ts) in visual order, and they
+// only ever become text content (satori does not escape attribute values).
 
 export const CARD_WIDTH = 1200;
 export const CARD_HEIGHT = 630;
 
 export type CardTheme = 'light' | 'dark';
 
+/** The box a string must fit in, as the template sets it: one line unless `lines` says more. */
+export interface TextBox {
+  width: number;
+  size: number;
+  bold: boolean;
+  letterSpacing: number;
+  lines?: number;
+}
+
+/**
+ * Makes an untrusted string drawable with the loaded fonts, in visual order. Given a box, a
+ * right-to-left string is broken into the box's lines and cut with an ellipsis at its logical
+ * end; its lines, each in visual order, come joined by "\n" (drawn strings have no other).
+ */
+export interface TextFn {
+  (s: string, box?: TextBox): string;
+  /** The direction a string reads in, as `dir="auto"` decides it; 'ltr' when its script is not drawn. */
+  direction: (s: string) => 'ltr' | 'rtl';
+}
+
 export interface CardOptions {
   theme: CardTheme;
-  /** Makes an untrusted string drawable with the bundled fonts. */
-  text: (s: string) => string;
+  text: TextFn;
 }
 
 export interface Palette {
@@ -94,6 +114,9 @@ export const PALETTES: Record<CardTheme, Palette> = {
   },
 };
 
+/** Inter's "normal" line height: (ascender − descender) / unitsPerEm = (1984 + 494) / 2048. */
+export const INTER_LINE_HEIGHT = 1.2099609375;
+
 export const PAD_X = 64;
 export const PAD_Y = 48;
 export const CONTENT_W = CARD_WIDTH - 2 * PAD_X;
@@ -135,30 +158,62 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
   );
 }
 
+/**
+ * A right-to-left line, already cut to fit (TextFn), set against the right edge: satori aligns
+ * one line of text by its container's flex alignment, not by textAlign.
+ */
+export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const;
+
+const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6, lines: 2 };
+
 export function cardElement(job: Job, { theme, text }: CardOptions) {
   const p = PALETTES[theme];
+  const rtl = titleDirection(job, text) === 'rtl';
   const status: JobStatus | null = job.status ?? null;
   const typeLabel = job.job_type ? JOB_TYPE_LABELS[job.job_type] : 'Job';
 
   return (
     <CardFrame p={p}>
       <Header p={p} typeLabel={typeLabel} status={status} />
-      <div
-        style={{
-          display: 'block',
-          marginTop: 28,
-          // satori's clamp ellipsis can overhang a line broken inside a word; keep it inside.
-          width: CONTENT_W - 24,
-          fontSize: 58,
-          fontWeight: 700,
-          letterSpacing: -1.6,
-          lineHeight: 1.1,
-          lineClamp: 2,
-          wordBreak: 'break-word',
-        }}
-      >
-        {title(job, text)}
-      </div>
+      {rtl ? (
+        // A right-to-left title comes broken into its lines already (TextFn), each set right.
+        <div
+          style={{
+            display: 'flex',
+            flexDirection: 'column',
+            alignItems: 'flex-end',
+            marginTop: 28,
+            width: CONTENT_W - 24,
+            fontSize: 58,
+            fontWeight: 700,
+            letterSpacing: -1.6,
+            lineHeight: 1.1,
+          }}
+        >
+          {title(job, text, TITLE_BOX)
+            .split('\n')
+            .map((line) => (
+              <div style={{ display: 'flex' }}>{line}</div>
+            ))}
+        </div>
+      ) : (
+        <div
+          style={{
+            display: 'block',
+            marginTop: 28,
+            // satori's clamp ellipsis can overhang a line broken inside a word; keep it inside.
+            width: CONTENT_W - 24,
+            fontSize: 58,
+            fontWeight: 700,
+            letterSpacing: -1.6,
+            lineHeight: 1.1,
+            lineClamp: 2,
+            wordBreak: 'break-word',
+          }}
+        >
+          {title(job, text)}
+        </div>
+      )}
       <div style={{ display: 'flex', flexGrow: 1 }} />
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'flex-end', height: MAIN_H }}>
         <Headline job={job} p={p} status={status} text={text} />
@@ -170,12 +225,18 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
   );
 }
 
-export function title(job: Job, text: (s: string) => string): string {
+export function title(job: Job, text: TextFn, box?: TextBox): string {
   // Long slugs are cut before layout; satori's line clamp adds the ellipsis.
-  const shown = text(jobTitle(job).slice(0, 160));
+  const shown = text(jobTitle(job).slice(0, 160), box);
   // Nothing readable left (e.g. an all-CJK slug): name the job the other way.
   if (/[\p{L}\p{N}]/u.test(shown)) return shown;
   return jobTitle({ ...job, prompt_slug: null });
+}
+
+/** The direction the title reads in (its fallback, when nothing of it is drawable, is Latin). */
+export function titleDirection(job: Job, text: TextFn): 'ltr' | 'rtl' {
+  const raw = jobTitle(job).slice(0, 160);
+  return /[\p{L}\p{N}]/u.test(text(raw)) ? text.direction(raw) : 'ltr';
 }
 
 function Header({ p, typeLabel, status }: { p: Palette; typeLabel: string; status: JobStatus | null }) {
@@ -309,7 +370,7 @@ function Headline({
   job: Job;
   p: Palette;
   status: JobStatus | null;
-  text: (s: string) => string;
+  text: TextFn;
 }) {
   const running = status === 'running';
   // Before completion the upstream leaves best_score null: show the best iteration so far.
@@ -425,6 +486,8 @@ function OneLine({ p, width, size, text }: { p: Palette; width: number; size: nu
         display: 'block',
         width,
         fontSize: size,
+        // As in the footer: a reason in Arabic or Hebrew keeps Inter's line, so nothing moves.
+        lineHeight: INTER_LINE_HEIGHT,
         color: p.muted,
         whiteSpace: 'nowrap',
         overflow: 'hidden',
@@ -441,14 +504,19 @@ function Note({ p, children }: { p: Palette; children: string }) {
 }
 
 /** "Run failed: <reason>" (the upstream's form), else the first line of the report. */
-function failureReason(job: Job, text: (s: string) => string): string {
+function failureReason(job: Job, text: TextFn): string {
   const md = job.report_markdown ?? '';
   const line =
     md
       .replace(/^\s*(#+\s*)?run failed:?\s*/i, '')
       .split('\n')
       .find((l) => l.trim() !== '') ?? '';
-  return text(line.replace(/[#*_`>]+/g, ' ').slice(0, 200));
+  return text(line.replace(/[#*_`>]+/g, ' ').slice(0, 200), {
+    width: LEFT_W,
+    size: 20,
+    bold: false,
+    letterSpacing: 0,
+  });
 }
 
 function FailedPill({ p }: { p: Palette }) {
@@ -723,11 +791,13 @@ export function formatDateUtc(iso: string): string {
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()} UTC`;
 }
 
-function Footer({ job, p, text }: { job: Job; p: Palette; text: (s: string) => string }) {
+function Footer({ job, p, text }: { job: Job; p: Palette; text: TextFn }) {
   const prog = progress(job);
   const iterations =
     job.status === 'running' && prog.total != null ? `${prog.done} of ${prog.total}` : String(prog.done);
-  const model = job.analyzer_model ? text(job.analyzer_model) : '';
+  const model = job.analyzer_model
+    ? text(job.analyzer_model, { width: 380, size: 20, bold: true, letterSpacing: 0 })
+    : '';
   return (
     <div
       style={{
@@ -739,6 +809,9 @@ function Footer({ job, p, text }: { job: Job; p: Palette; text: (s: string) => s
         paddingTop: 18,
         borderTop: `1px solid ${p.border}`,
         fontSize: 20,
+        // Inter's own "normal" line height, stated: a model name in Arabic or Hebrew (whose
+        // fonts have taller lines) would otherwise grow the footer and push the scores up.
+        lineHeight: INTER_LINE_HEIGHT,
       }}
     >
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>

@@ -8,10 +8,13 @@ import {
   CONTENT_W,
   Logo,
   PALETTES,
+  RTL_LINE,
   Triangle,
   directionColors,
   title,
+  titleDirection,
   type CardTheme,
+  type TextFn,
   type Palette,
 } from './card';
 
@@ -21,7 +24,7 @@ import {
 
 export interface CompareCardOptions {
   theme: CardTheme;
-  text: (s: string) => string;
+  text: TextFn;
 }
 
 const LEFT_W = 470;
@@ -40,8 +43,20 @@ export function compareCardElement(
 ) {
   const p = PALETTES[theme];
   const typeLabel = head.job_type ? JOB_TYPE_LABELS[head.job_type] : 'Job';
-  const headTitle = title(head, text);
-  const baseTitle = title(base, text);
+  const headRtl = titleDirection(head, text) === 'rtl';
+  // Right-to-left titles come cut to their line already (TextFn), so satori's ellipsis never
+  // takes their start; the base title shares its line with an English prefix (about 300 px).
+  const headTitle = title(
+    head,
+    text,
+    headRtl ? { width: CONTENT_W - 24, size: 52, bold: true, letterSpacing: -1.4 } : undefined,
+  );
+  const baseTitle = title(base, text, {
+    width: CONTENT_W - 24 - 300,
+    size: 26,
+    bold: false,
+    letterSpacing: 0,
+  });
   return (
     <CardFrame p={p}>
       <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', height: 44 }}>
@@ -66,6 +81,7 @@ export function compareCardElement(
           whiteSpace: 'nowrap',
           overflow: 'hidden',
           textOverflow: 'ellipsis',
+          ...(headRtl ? RTL_LINE : {}),
         }}
       >
         {headTitle}

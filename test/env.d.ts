@@ -5,6 +5,7 @@ declare global {
   namespace Cloudflare {
     interface Env {
       JOB_SHIELD: DurableObjectNamespace<JobShield>;
+      ASSETS: Fetcher;
     }
   }
 }

@@ -70,20 +70,24 @@ describe('markdown whose inline lexing is superlinear', () => {
 });
 
 describe('emphasis openers that never close', () => {
-  it('are read as text after 32 misses per inline run: 64 KB of `**1@` formats at once', { timeout: 30_000 }, () => {
-    // Before, each opener scanned the rest of its paragraph: 5 KB took 0.7 s, 64 KB about two minutes.
-    for (const unit of ['**1@', '*a@', '_1@', '~~1@']) {
-      const md = unit.repeat(16_000);
-      expect(exceedsScanBudget(md), unit).toBe(false);
-      const html = renderMarkdownUncached(md);
-      expect(html.startsWith('<p>'), unit).toBe(true);
-      expect(html, unit).toContain(unit.repeat(100));
-    }
-    // Closed emphasis is untouched, however much of it a paragraph has.
-    const closed = renderMarkdownUncached('**a** _b_ ~~c~~ '.repeat(2_000));
-    expect(closed.match(/<strong>a<\/strong>/g)).toHaveLength(2_000);
-    expect(closed.match(/<del>c<\/del>/g)).toHaveLength(2_000);
-  });
+  it(
+    'are read as text after 32 misses per inline run: 64 KB of `**1@` formats at once',
+    { timeout: 30_000 },
+    () => {
+      // Before, each opener scanned the rest of its paragraph: 5 KB took 0.7 s, 64 KB about two minutes.
+      for (const unit of ['**1@', '*a@', '_1@', '~~1@']) {
+        const md = unit.repeat(16_000);
+        expect(exceedsScanBudget(md), unit).toBe(false);
+        const html = renderMarkdownUncached(md);
+        expect(html.startsWith('<p>'), unit).toBe(true);
+        expect(html, unit).toContain(unit.repeat(100));
+      }
+      // Closed emphasis is untouched, however much of it a paragraph has.
+      const closed = renderMarkdownUncached('**a** _b_ ~~c~~ '.repeat(2_000));
+      expect(closed.match(/<strong>a<\/strong>/g)).toHaveLength(2_000);
+      expect(closed.match(/<del>c<\/del>/g)).toHaveLength(2_000);
+    },
+  );
 });
 
 describe('JSON nested deeper than the stack', () => {

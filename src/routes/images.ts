@@ -69,7 +69,7 @@ export function imageRoutes(state: IsolateState) {
     const image = await rendered(s, key, kind, () => {
       const job = jobOf(entry.body);
       if (name === 'og') {
-        const opts = { theme: params.theme };
+        const opts = { theme: params.theme, assets: c.env?.ASSETS };
         return ext === 'png' ? renderCardPng(job, opts) : renderCardSvg(job, opts);
       }
       const b = params as BadgeParams;
@@ -78,6 +78,7 @@ export function imageRoutes(state: IsolateState) {
         metric: b.metric,
         style: b.style,
         theme: b.theme,
+        assets: c.env?.ASSETS,
       });
     });
     return conditional(c.req.raw, 200, image.body, {

@@ -9,7 +9,7 @@ import type { Config } from '../env';
 import { AppError, invalidQuery, truncate } from '../errors';
 import { EDGE_CACHE_CONTROL, immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
-import { renderElementSvg, svgToPng, type Theme } from '../images';
+import { renderElementSvg, svgToPng, type AssetSource, type Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
 import { CardQuery, parseQuery } from '../query';
 import { rendered, renderKey } from '../render';
@@ -125,7 +125,12 @@ export function pullRoutes(state: IsolateState) {
     const kind = `compare-og.${ext}`;
     const key = renderKey(s, kind, `${baseId}${RANGE_SEPARATOR}${headId}`, version, { theme });
     const image = await rendered(s, key, kind, async () => {
-      const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme);
+      const svg = await comparisonCardSvg(
+        jobOf(base.entry.body),
+        jobOf(head.entry.body),
+        theme,
+        c.env?.ASSETS,
+      );
       return ext === 'png' ? svgToPng(svg) : svg;
     });
     const pair = pairHeaders(s.config, base, head);
@@ -145,9 +150,14 @@ export function pullRoutes(state: IsolateState) {
   return app;
 }
 
-function comparisonCardSvg(base: ReturnType<typeof jobOf>, head: ReturnType<typeof jobOf>, theme: Theme) {
+function comparisonCardSvg(
+  base: ReturnType<typeof jobOf>,
+  head: ReturnType<typeof jobOf>,
+  theme: Theme,
+  assets: AssetSource | undefined,
+) {
   const cmp = compareJobs(base, head);
-  return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }));
+  return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }), assets);
 }
 
 /** A job id parameter, lower-cased; a 400 that says which id is wrong. */

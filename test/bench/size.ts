@@ -144,6 +144,33 @@ export async function sizeBench(): Promise<Row[]> {
     rmSync(outdir, { recursive: true, force: true });
   }
 
+  // --- Static Assets (fonts and emoji for other scripts, read on demand) ------------
+  {
+    const dir = join(ROOT, 'assets');
+    let files = 0;
+    let bytes = 0;
+    let largest = 0;
+    for (const sub of readdirSync(dir)) {
+      for (const f of readdirSync(join(dir, sub))) {
+        const size = statSync(join(dir, sub, f)).size;
+        files++;
+        bytes += size;
+        largest = Math.max(largest, size);
+      }
+    }
+    rows.push({
+      section: 'size',
+      figure: `Static Assets (./assets: fonts and emoji, not part of the script), ${files} files`,
+      value: fmtBytes(bytes),
+      baseline: '—',
+      ratio: '—',
+      goal: '—',
+      met: null,
+      note: `largest file ${fmtBytes(largest)}; Workers limits 25 MiB per file, 20,000 files (Free)`,
+      data: { files, bytes, largest_bytes: largest },
+    });
+  }
+
   // --- start-up ----------------------------------------------------------------
   const hello = mkdtempSync(join(tmpdir(), 'overmind-hello-'));
   try {
