@@ -3,6 +3,8 @@ import type { JobShield } from './shield';
 
 /** The worker's bindings. Every var is optional: src/env.ts gives the defaults, the README lists them. */
 export interface Env {
+  /** "production" (set in wrangler.toml's [env.production.vars]): fail closed while the deployment cannot serve real jobs. */
+  DEPLOY_ENV?: string;
   /** Upstream base URL, e.g. https://api.overmindlab.ai. Empty or unset: demo mode, nothing leaves the worker. */
   UPSTREAM_URL?: string;
   /** Secret: sent upstream as X-Api-Key. Never echoed, logged or part of a cache key. */
@@ -57,6 +59,10 @@ export interface Env {
   SHARE_MAX_EXPIRES_SECONDS?: string;
   /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
   SHARE_MINT_LIMITER?: RateLimit;
+  /** Version metadata binding (wrangler.toml [version_metadata]): the deployed version, for /healthz?verbose=1. */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+  /** Days a finished job's shield keeps its copy after it was last asked for, then deletes it (default 30). */
+  SHIELD_IDLE_DAYS?: string;
 }
 
 /** Durable Object location hints (Cloudflare's list); anything else means "no hint". */
