@@ -158,12 +158,9 @@ export class JobShield extends DurableObject<Env> {
   /** Whether this instance has made sure the forget alarm is set (once per instance, and after writes). */
   #forgetScheduled = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // Synchronous, so no request can see the tables missing.
-    this.#createTables();
-  }
-
+  // The tables are created by the first call (synchronously, so no request can see them
+  // missing), not by the constructor: an instance woken only to run its alarm, or after its
+  // storage was deleted, must not bring empty tables back.
   #createTables(): void {
     if (this.#tables) return;
     this.#tables = true;
@@ -579,7 +576,14 @@ export class JobShield extends DurableObject<Env> {
 
   /** The forget alarm: delete everything once the deadline has passed, else wait for it. */
   async #forgetIfDue(now: number): Promise<void> {
-    if (!this.#tables) return;
+    if (!this.#tables) {
+      // A fresh instance: look, without creating anything, whether there is a deadline to act on.
+      const lifecycle = this.ctx.storage.sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lifecycle'")
+        .toArray();
+      if (lifecycle.length === 0) return;
+      this.#tables = true;
+    }
     // In memory when this instance was asked; after an eviction, what was stored.
     const at = this.#forgetAt !== undefined ? this.#forgetAt : this.#readForgetAt();
     if (at === null) return;

@@ -14,6 +14,8 @@
 //             + the same bodies from a static worker, the ceiling        (static-worker/)
 //   upstream  stampede + memory against the fake upstream                (load.ts)
 //   shield    upstream calls for N locations; event delivery to 200 subscribers (shield.ts)
+//   storage   shield storage of 10,000 requests for random unknown ids, before and after
+//             each shield's alarm (shield.ts; BENCH_UNKNOWN_IDS sets the count)
 
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -23,7 +25,7 @@ import { ROOT } from '../node/wrangler.ts';
 import { cleanupAll, installExitHandlers, track } from './children.ts';
 import { servedBench, upstreamBench } from './load.ts';
 import { failedRow, markdownTable, type Row } from './report.ts';
-import { shieldBench } from './shield.ts';
+import { shieldBench, storageBench } from './shield.ts';
 import { sizeBench } from './size.ts';
 
 const ONLY = (process.env.BENCH_ONLY ?? '')
@@ -124,6 +126,12 @@ const PHASES: Phase[] = [
       failedRow('shield', 'shield: upstream calls for N locations', 'exactly 1 per period', r),
       failedRow('shield', 'events: upstream change → event', 'p99 ≤ TTL + 2 s', r),
     ],
+  },
+  {
+    id: 'storage',
+    title: 'job shield: storage of unknown ids returns to zero',
+    run: () => storageBench(Number(process.env.BENCH_UNKNOWN_IDS ?? 10_000), log),
+    onError: (r) => [failedRow('shield', 'shield storage of unknown ids', 'no table and no row left', r)],
   },
 ];
 
