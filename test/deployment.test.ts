@@ -142,6 +142,8 @@ describe('every valid combination serves', () => {
     const body = (await res.json()) as Health;
     expect(body).toMatchObject({ status: 'ok', mode: 'demo', environment: null, upstream: null });
     expect(body.shield?.bound).toBe(true);
+    // wrangler.toml's version_metadata binding, as the local runtime fills it.
+    expect(body.version?.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
