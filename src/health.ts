@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { deploymentProblems } from './deployment';
-import { configWarnings, isDemoMode, readConfig } from './env';
+import { configWarnings, isDemoMode, isProduction, readConfig } from './env';
 import type { AppEnv, IsolateState } from './services';
 import { shareSettings } from './share';
 
@@ -53,6 +53,9 @@ export async function healthz(c: Context<AppEnv>, state: IsolateState): Promise<
     body.warnings = [
       ...configWarnings(config),
       ...(workersDev ? ['Served on *.workers.dev: the Cache API tier is inactive.'] : []),
+      ...(isProduction(config) && !demo && config.SHIELD_LOCATION_HINT === null
+        ? ['SHIELD_LOCATION_HINT is not set: each shield is created near its first request, and never moves.']
+        : []),
     ];
   }
   return c.json(body, problems.length > 0 ? 503 : 200, { 'Cache-Control': 'no-store' });

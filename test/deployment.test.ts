@@ -199,7 +199,7 @@ describe('/healthz?verbose=1', () => {
   });
 
   it('says the Cache API tier is inactive on *.workers.dev and usable on a custom domain', async () => {
-    const h = harness({ env: { ...PROD, SHARE_MODE: 'public' } });
+    const h = harness({ env: { ...PROD, SHARE_MODE: 'public', SHIELD_LOCATION_HINT: 'enam' } });
     const dev = (await (
       await h.fetch('https://overmind-edge.acme.workers.dev/healthz?verbose=1')
     ).json()) as Health;
@@ -208,6 +208,14 @@ describe('/healthz?verbose=1', () => {
     const custom = (await (await h.fetch('https://edge.example.com/healthz?verbose=1')).json()) as Health;
     expect(custom.cache_api).toEqual({ usable: true, reason: null });
     expect(custom.warnings).toEqual([]);
+  });
+
+  it('production without SHIELD_LOCATION_HINT is warned, not refused', async () => {
+    const res = await harness({ env: { ...PROD, SHARE_MODE: 'public' } }).fetch('/healthz?verbose=1');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Health;
+    expect(body.warnings).toEqual([expect.stringMatching(/^SHIELD_LOCATION_HINT is not set/)]);
+    expect(body.shield?.location_hint).toBeNull();
   });
 
   it('reports the shield binding and its settings', async () => {
