@@ -1,9 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { renderErrorPage } from '../templates/pages';
-import { errorCaching, NO_STORE } from './caching';
+import { errorCaching } from './caching';
+import { deploymentGate } from './deployment';
 import { readConfig } from './env';
 import { AppError, type ErrorCode } from './errors';
+import { healthz } from './health';
 import { pageHeaders, SVG_HEADERS } from './http';
 import { loggablePath } from './log';
 import { renderMessageBadge } from './images';
@@ -15,7 +17,6 @@ import { pullRoutes } from './routes/pulls';
 import { shareGate } from './routes/share-mount';
 import { shareRoutes } from './routes/shares';
 import { indexingPolicy, siteRoutes } from './routes/site';
-import { shareSettings } from './share';
 import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
 
 // The app: request limits, CORS, the faces' routes (src/routes/, one file per face), and
@@ -61,6 +62,9 @@ export function createApp(overrides: Partial<Deps> = {}) {
   // The indexing policy (INDEXING, share links) wraps the share gate, so it sees the gate's answers too.
   app.use('*', indexingPolicy);
 
+  // Production that cannot serve real jobs (demo mode, no key, no SHARE_MODE): 503 on job routes.
+  app.use('*', deploymentGate(state));
+
   // Signed mode: share links, and the not-found answer for any job without one. It must stay
   // registered before every route, so routes mounted below are covered without knowing it.
   app.use(
@@ -68,25 +72,9 @@ export function createApp(overrides: Partial<Deps> = {}) {
     shareGate(state, (req, env, ctx) => app.fetch(req, env, ctx)),
   );
 
-  // Liveness without an upstream call; the memory tier's size lets load tests check its bound from outside.
-  // A signed mode that cannot verify links is a 503 here too, so monitoring sees it.
-  app.get('/healthz', (c) => {
-    c.header('Cache-Control', NO_STORE);
-    const m = state.memory;
-    const share = shareSettings(readConfig(c.env ?? {}));
-    const problem = share.mode === 'signed' ? share.problem : null;
-    return c.json(
-      {
-        status: problem ? 'misconfigured' : 'ok',
-        memory_cache: m ? { bytes: m.bytes, max_bytes: m.maxBytes, entries: m.size } : null,
-        share:
-          share.mode === 'public'
-            ? { mode: 'public' }
-            : { mode: 'signed', previous_secret: share.secrets.length > 1, problem },
-      },
-      problem ? 503 : 200,
-    );
-  });
+  // Liveness without an upstream call, and the deployment's state (src/health.ts). The memory
+  // tier's size lets load tests check its bound from outside.
+  app.get('/healthz', (c) => healthz(c, state));
 
   // First: its canonical-URL redirects (308) precede every page route.
   app.route('/', siteRoutes(state));

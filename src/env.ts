@@ -3,6 +3,8 @@ import type { JobShield } from './shield';
 
 /** The worker's bindings. Every var is optional: src/env.ts gives the defaults, the README lists them. */
 export interface Env {
+  /** "production" (set in wrangler.toml's [env.production.vars]): fail closed while the deployment cannot serve real jobs. */
+  DEPLOY_ENV?: string;
   /** Upstream base URL, e.g. https://api.overmindlab.ai. Empty or unset: demo mode, nothing leaves the worker. */
   UPSTREAM_URL?: string;
   /** Secret: sent upstream as X-Api-Key. Never echoed, logged or part of a cache key. */
@@ -63,6 +65,10 @@ export interface Env {
   SHARE_MINT_LIMITER?: RateLimit;
   /** Static Assets binding: fonts and emoji for scripts beyond Inter (wrangler.toml [assets]). Unset: those show placeholders. */
   ASSETS?: Fetcher;
+  /** Version metadata binding (wrangler.toml [version_metadata]): the deployed version, for /healthz?verbose=1. */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+  /** Days a finished job's shield keeps its copy after it was last asked for, then deletes it (default 30). */
+  SHIELD_IDLE_DAYS?: string;
 }
 
 /** Durable Object location hints (Cloudflare's list); anything else means "no hint". */
@@ -83,7 +89,20 @@ type LocationHint = (typeof LOCATION_HINTS)[number];
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).catch(fallback);
 
+const MiB = 1024 * 1024;
+/**
+ * Byte settings are bounded by what one isolate holds: 128 MB for everything, code and
+ * requests in flight included. A job body is held raw, parsed and rendered at once (several
+ * times its size), so one may be at most 16 MiB; the memory tier at most half the isolate.
+ */
+export const MAX_UPSTREAM_BYTES = 16 * MiB;
+export const MAX_MEMORY_CACHE_BYTES = 64 * MiB;
+
 const ConfigSchema = z.object({
+  DEPLOY_ENV: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .catch(''),
   UPSTREAM_URL: z
     .string()
     .trim()
@@ -95,8 +114,8 @@ const ConfigSchema = z.object({
     .number()
     .int()
     .min(1024)
-    .max(100 * 1024 * 1024)
-    .catch(5 * 1024 * 1024),
+    .max(MAX_UPSTREAM_BYTES)
+    .catch(5 * MiB),
   TTL_TERMINAL_SECONDS: seconds(3600),
   TTL_ACTIVE_SECONDS: seconds(10),
   STALE_WHILE_REVALIDATE_SECONDS: seconds(60),
@@ -129,8 +148,8 @@ const ConfigSchema = z.object({
     .number()
     .int()
     .min(0)
-    .max(512 * 1024 * 1024)
-    .catch(16 * 1024 * 1024),
+    .max(MAX_MEMORY_CACHE_BYTES)
+    .catch(16 * MiB),
   SHIELD_LOCATION_HINT: z
     .string()
     .transform((v): LocationHint | null => LOCATION_HINTS.find((h) => h === v.trim().toLowerCase()) ?? null)
@@ -169,29 +188,60 @@ const ConfigSchema = z.object({
   SHARE_SECRET: z.string().trim().catch(''),
   SHARE_SECRET_PREVIOUS: z.string().trim().catch(''),
   SHARE_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(315_360_000).catch(31_536_000),
+  // Past a year nobody can tell the copy is kept on purpose; 0 is not "forever" but malformed.
+  SHIELD_IDLE_DAYS: z.coerce.number().int().min(1).max(365).catch(30),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
 const memo = new WeakMap<object, Config>();
+const rejected = new WeakMap<Config, string[]>();
+
+/** Secrets: a rejected value is named, never shown. */
+const SECRETS = new Set(['OVERMIND_API_KEY', 'SHARE_SECRET', 'SHARE_SECRET_PREVIOUS']);
 
 /**
- * Parse the vars once per env object. A malformed value falls back to its default
- * rather than taking the worker down; `undefined` (unset) does the same.
+ * Parse the vars once per env object. A malformed or out-of-range value falls back to its
+ * default rather than taking the worker down (configWarnings says which); `undefined` (unset)
+ * takes the default silently.
  */
 export function readConfig(env: Env): Config {
   let config = memo.get(env);
   if (!config) {
     const raw: Record<string, unknown> = {};
-    for (const key of Object.keys(ConfigSchema.shape)) {
+    const warnings: string[] = [];
+    for (const [key, schema] of Object.entries(ConfigSchema.shape)) {
       const v = (env as Record<string, unknown>)[key];
       // An empty string for a numeric var means "unset", not 0.
       raw[key] = v === '' && key !== 'UPSTREAM_URL' && key !== 'REDACT_FIELDS' ? undefined : v;
+      if (
+        raw[key] !== undefined &&
+        schema instanceof z.ZodCatch &&
+        !schema.unwrap().safeParse(raw[key]).success
+      ) {
+        const fallback = schema.parse(undefined) as unknown;
+        warnings.push(
+          SECRETS.has(key)
+            ? `${key} is not a string; it is ignored.`
+            : `${key}=${JSON.stringify(String(raw[key]).slice(0, 64))} is malformed or out of range; using the default ${JSON.stringify(fallback)}.`,
+        );
+      }
     }
     config = ConfigSchema.parse(raw);
     memo.set(env, config);
+    rejected.set(config, warnings);
   }
   return config;
+}
+
+/** The settings readConfig set aside for their defaults, one sentence each (logged as warnings). */
+export function configWarnings(config: Config): readonly string[] {
+  return rejected.get(config) ?? [];
+}
+
+/** DEPLOY_ENV = "production": the deployment fails closed while it cannot serve real jobs (src/deployment.ts). */
+export function isProduction(config: Config): boolean {
+  return config.DEPLOY_ENV === 'production';
 }
 
 export function isDemoMode(config: Config): boolean {

@@ -48,7 +48,7 @@ export const ERROR_CODES: Record<ErrorCode, { status: number; meaning: string }>
   misconfigured: {
     status: 503,
     meaning:
-      'Signed sharing is on but cannot verify links (no or short `SHARE_SECRET`, unknown `SHARE_MODE`).',
+      'The deployment cannot serve jobs: signed sharing that cannot verify links (no or short `SHARE_SECRET`, unknown `SHARE_MODE`), or production in demo mode, without `OVERMIND_API_KEY` or without an explicit `SHARE_MODE`. The detail and `/healthz` say which.',
   },
   share_expired: { status: 410, meaning: 'A genuine share link past its expiry.' },
   unauthorized: { status: 401, meaning: 'No caller key, or the upstream refused it (minting a share link).' },
@@ -92,7 +92,12 @@ const BadgeEndpointSchema: z.ZodType<EndpointBadge> = z
 const HealthSchema = z.object({
   status: z
     .enum(['ok', 'misconfigured'])
-    .describe('`misconfigured` (with a 503): signed mode cannot verify links.'),
+    .describe(
+      '`misconfigured` (with a 503): the deployment cannot serve real jobs (`problems` says why): production (`DEPLOY_ENV=production`) in demo mode, without `OVERMIND_API_KEY` or without an explicit `SHARE_MODE`, or signed mode that cannot verify links.',
+    ),
+  problems: z
+    .array(z.string())
+    .describe('Why the deployment cannot serve real jobs, one sentence each; empty when it can.'),
   memory_cache: z
     .object({ bytes: z.int(), max_bytes: z.int(), entries: z.int() })
     .nullable()
@@ -107,6 +112,54 @@ const HealthSchema = z.object({
       }),
     ])
     .describe('The share mode (`SHARE_MODE`).'),
+  // With ?verbose=1 only.
+  environment: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('`?verbose=1`: `DEPLOY_ENV` (`production`), or null outside production.'),
+  mode: z
+    .enum(['demo', 'upstream'])
+    .optional()
+    .describe('`?verbose=1`: `demo` (built-in jobs, nothing leaves the worker) or `upstream`.'),
+  upstream: z
+    .object({
+      host: z.string().describe('The host of `UPSTREAM_URL`, nothing else of it.'),
+      key_set: z.boolean().describe('Whether `OVERMIND_API_KEY` is set; never its value or length.'),
+    })
+    .nullable()
+    .optional()
+    .describe('`?verbose=1`: the upstream, or null in demo mode.'),
+  shield: z
+    .object({
+      bound: z.boolean().describe('Whether the `JOB_SHIELD` Durable Object binding is present.'),
+      location_hint: z.string().nullable().describe('`SHIELD_LOCATION_HINT`, or null.'),
+      idle_days: z
+        .int()
+        .describe('`SHIELD_IDLE_DAYS`: a finished job’s copy is deleted after this many days unasked.'),
+    })
+    .optional()
+    .describe('`?verbose=1`: the job shields.'),
+  cache_api: z
+    .object({
+      usable: z.boolean(),
+      reason: z.string().nullable().describe('Why not, or null.'),
+    })
+    .optional()
+    .describe('`?verbose=1`: whether the Cache API tier works here (it has no effect on `*.workers.dev`).'),
+  version: z
+    .object({
+      id: z.string(),
+      tag: z.string().nullable(),
+      timestamp: z.string().nullable(),
+    })
+    .nullable()
+    .optional()
+    .describe('`?verbose=1`: the deployed Worker version (`version_metadata`), or null without the binding.'),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('`?verbose=1`: settings that fell back to their defaults, and tiers that are inactive here.'),
 });
 
 // Named components: zod-openapi turns schemas registered with an id into $refs. The global
@@ -832,18 +885,25 @@ const ROUTES: Route[] = [
     path: '/healthz',
     operationId: 'getHealth',
     tag: 'Site',
-    summary: 'Liveness',
-    description: 'Answers without calling the upstream.',
+    summary: 'Liveness and deployment state',
+    description:
+      'Answers without calling the upstream. `?verbose=1` adds the mode and upstream host, whether the key is set (never its value), the shield and Cache API tiers, the deployed version and any setting that fell back to its default: the first check after a deploy (`curl -s {origin}/healthz?verbose=1 | jq`). Never cached.',
+    query: z.object({
+      verbose: z
+        .enum(['1'])
+        .optional()
+        .describe('`1`: the deployment’s details too. Anything else: the short answer.'),
+    }),
     responses: {
       200: {
-        description: 'Alive.',
+        description: 'Alive, and able to serve real jobs.',
         headers: z.object({ 'Cache-Control': text('`no-store`.') }),
         content: { 'application/json': { schema: HealthSchema } },
       },
       ...errors([404, 414, 431, 500], 'json', { set: 'site' }),
       503: {
         description:
-          'Alive, but signed mode is misconfigured: no share link can be verified (`share.problem` says why). A URL that also names a job gets the share gate’s `misconfigured` error instead.',
+          'Alive, but the deployment cannot serve real jobs (`problems` says why): production in demo mode, without a key or without an explicit `SHARE_MODE`, or signed mode that cannot verify links. A URL that also names a job gets the `misconfigured` error instead.',
         headers: z.object({
           'Cache-Control': text('`no-store`.'),
           'X-Error-Code': z.literal('misconfigured').optional().describe('With the error body.'),
@@ -858,7 +918,7 @@ const ROUTES: Route[] = [
         },
       },
     },
-    curl: 'curl -s {origin}/healthz',
+    curl: 'curl -s {origin}/healthz?verbose=1',
   },
   {
     path: '/openapi.json',

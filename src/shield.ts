@@ -30,6 +30,17 @@ import { upstreamSource, type JobSource } from './upstream';
 // SHIELD_LOCATION_HINT names a region (a Durable Object locationHint, honoured on first
 // creation only). Put it near the upstream: every refresh is then one short hop, and the
 // isolates' two tiers in front absorb the reads wherever the viewers are.
+//
+// Storage stays bounded (README "Shield storage"): each object's own alarm deletes all of its
+// storage (deleteAll) once nothing in it is worth keeping: a remembered 404 once it is no longer
+// fresh, a failure with no copy once its backoff has run out, a job's copy once nobody has asked
+// for it in SHIELD_IDLE_DAYS. Anyone can create objects by asking for random ids; each of those
+// deletes itself NOT_FOUND_TTL_SECONDS later.
+//
+// Names: `{source kind}:{source scope}:{job id}`, the scope being UPSTREAM_URL. Changing
+// UPSTREAM_URL therefore starts new, empty shields (a copy from one upstream is never served as
+// another's); the old objects are no longer asked for, and their alarms delete them on the same
+// schedule. Objects created before this lifecycle existed set their alarm the next time they are asked.
 
 /** What the shield needs of the caller's config. Kept in memory only: the key is never stored. */
 export type ShieldConfig = Pick<
@@ -49,6 +60,7 @@ export type ShieldConfig = Pick<
   | 'EVENTS_HEARTBEAT_SECONDS'
   | 'EVENTS_MAX_SUBSCRIBERS'
   | 'EVENTS_MAX_PER_CLIENT'
+  | 'SHIELD_IDLE_DAYS'
 >;
 
 export function shieldConfig(c: Config): ShieldConfig {
@@ -68,6 +80,7 @@ export function shieldConfig(c: Config): ShieldConfig {
     EVENTS_HEARTBEAT_SECONDS: c.EVENTS_HEARTBEAT_SECONDS,
     EVENTS_MAX_SUBSCRIBERS: c.EVENTS_MAX_SUBSCRIBERS,
     EVENTS_MAX_PER_CLIENT: c.EVENTS_MAX_PER_CLIENT,
+    SHIELD_IDLE_DAYS: c.SHIELD_IDLE_DAYS,
   };
 }
 
@@ -138,11 +151,21 @@ export class JobShield extends DurableObject<Env> {
   #config: Config | null = null;
   #subs = new Set<Subscriber>();
   #nextBeat = 0;
+  /** When this object deletes its storage (see forgetAt); persisted lazily, exact in memory. */
+  #forgetAt: number | null | undefined;
+  #forgetAtStored: number | null | undefined;
+  /** False after deleteAll: the tables are created again on the next call, not before. */
+  #tables = false;
+  /** Whether this instance has made sure the forget alarm is set (once per instance, and after writes). */
+  #forgetScheduled = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // Synchronous, so no request can see the tables missing.
-    ctx.storage.sql.exec(`
+  // The tables are created by the first call (synchronously, so no request can see them
+  // missing), not by the constructor: an instance woken only to run its alarm, or after its
+  // storage was deleted, must not bring empty tables back.
+  #createTables(): void {
+    if (this.#tables) return;
+    this.#tables = true;
+    this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS copy (
         k INTEGER PRIMARY KEY CHECK (k = 0),
         id TEXT NOT NULL,
@@ -163,6 +186,10 @@ export class JobShield extends DurableObject<Env> {
         retry_at INTEGER NOT NULL,
         error TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS lifecycle (
+        k INTEGER PRIMARY KEY CHECK (k = 0),
+        forget_at INTEGER NOT NULL
+      );
     `);
   }
 
@@ -171,7 +198,10 @@ export class JobShield extends DurableObject<Env> {
    * with the edge purge that is due, if any, handed to this caller alone.
    */
   async load(req: { id: string; config: ShieldConfig }): Promise<ShieldAnswer> {
-    const answer = await this.#answer(req.id, this.#adopt(req.id, req.config));
+    this.#createTables();
+    const config = this.#adopt(req.id, req.config);
+    const answer = await this.#answer(req.id, config);
+    await this.#asked(config, Date.now());
     if (!answer.ok || !this.#takePurge(answer.entry.version)) return answer;
     this.#log({ event: 'edge_purge_handed', id: req.id, version: answer.entry.version });
     return { ...answer, purge: [jobTag(req.id)] };
@@ -180,7 +210,9 @@ export class JobShield extends DurableObject<Env> {
   /** A live-events stream of the job, or the error a client gets instead (JSON, never a stream). */
   async subscribe(req: SubscribeRequest): Promise<SubscribeAnswer> {
     const { id } = req;
+    this.#createTables();
     const config = this.#adopt(id, req.config);
+    await this.#asked(config, Date.now());
     const refused = this.#refuse(req, config);
     if (refused) return refused;
     const answer = await this.#answer(id, config);
@@ -241,7 +273,8 @@ export class JobShield extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const config = this.#config;
     const id = this.#id;
-    if (!config || !id || this.#subs.size === 0) return;
+    if (this.#subs.size === 0) return this.#forgetIfDue(Date.now());
+    if (!config || !id) return;
     const now = Date.now();
     if (now >= this.#nextPoll(config)) {
       try {
@@ -405,6 +438,8 @@ export class JobShield extends DurableObject<Env> {
       JSON.stringify(failure.error),
     );
     this.#failure = failure;
+    this.#forgetAt = undefined;
+    this.#forgetScheduled = false;
     this.#log({ event: 'shield_backoff', id, code: err.code, failures: count, retry_in_s: waitS });
   }
 
@@ -498,6 +533,8 @@ export class JobShield extends DurableObject<Env> {
     });
     this.#copy = copy;
     this.#failure = null;
+    this.#forgetAt = undefined;
+    this.#forgetScheduled = false;
   }
 
   #readFailure(): Failure | null {
@@ -513,6 +550,84 @@ export class JobShield extends DurableObject<Env> {
       retryAt: row.retry_at,
       error: JSON.parse(row.error) as ErrorShape,
     });
+  }
+
+  // Lifecycle (see forgetAt): the deadline is exact in memory and written when it moves past
+  // forgetSlackMs, or at once when it comes earlier (a 404 replacing a copy).
+
+  async #asked(config: Config, now: number): Promise<void> {
+    this.#setForgetAt(config, now);
+    if (!this.#forgetScheduled && this.#subs.size === 0) await this.#scheduleForget(config);
+  }
+
+  #setForgetAt(config: Config, now: number): number | null {
+    const copy = this.#readCopy();
+    const failure = this.#readFailure();
+    const at = forgetAt({
+      copy: copy?.kind === 'missing' ? copy : copy ? { kind: 'job' } : null,
+      failure,
+      askedAt: now,
+      notFoundTtlSeconds: config.NOT_FOUND_TTL_SECONDS,
+      backoffMaxSeconds: Math.max(config.SHIELD_BACKOFF_MAX_SECONDS, config.SHIELD_BACKOFF_BASE_SECONDS),
+      idleDays: config.SHIELD_IDLE_DAYS,
+    });
+    this.#forgetAt = at;
+    const stored = this.#readForgetAt();
+    if (
+      at !== null &&
+      (stored === null || at < stored || at - stored >= forgetSlackMs(config.SHIELD_IDLE_DAYS))
+    ) {
+      this.ctx.storage.sql.exec('INSERT OR REPLACE INTO lifecycle (k, forget_at) VALUES (0, ?)', at);
+      this.#forgetAtStored = at;
+    }
+    return at;
+  }
+
+  #readForgetAt(): number | null {
+    if (this.#forgetAtStored !== undefined) return this.#forgetAtStored;
+    const row = this.ctx.storage.sql
+      .exec<{ forget_at: number }>('SELECT forget_at FROM lifecycle WHERE k = 0')
+      .toArray()[0];
+    return (this.#forgetAtStored = row ? row.forget_at : null);
+  }
+
+  /** The alarm at the forget deadline, unless one is due sooner (a poll, an earlier deadline). */
+  async #scheduleForget(config: Config): Promise<void> {
+    const at = this.#forgetAt ?? this.#setForgetAt(config, Date.now());
+    this.#forgetScheduled = true;
+    if (at === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** The forget alarm: delete everything once the deadline has passed, else wait for it. */
+  async #forgetIfDue(now: number): Promise<void> {
+    if (!this.#tables) {
+      // A fresh instance: look, without creating anything, whether there is a deadline to act on.
+      const lifecycle = this.ctx.storage.sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lifecycle'")
+        .toArray();
+      if (lifecycle.length === 0) return;
+      this.#tables = true;
+    }
+    // In memory when this instance was asked; after an eviction, what was stored.
+    const at = this.#forgetAt !== undefined ? this.#forgetAt : this.#readForgetAt();
+    if (at === null) return;
+    if (now < at || this.#inflight) {
+      await this.ctx.storage.setAlarm(Math.max(at, now + 1000));
+      return;
+    }
+    const copy = this.#readCopy();
+    const kind = copy ? copy.kind : 'failure';
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#tables = false;
+    this.#copy = undefined;
+    this.#failure = undefined;
+    this.#forgetAt = undefined;
+    this.#forgetAtStored = undefined;
+    this.#forgetScheduled = false;
+    this.#log({ event: 'shield_forgotten', id: this.#id, kind });
   }
 
   // Subscribers: streams held in memory; an evicted object has none, and its alarm then stops.
@@ -586,10 +701,10 @@ export class JobShield extends DurableObject<Env> {
     }
   }
 
-  /** Forget a subscriber; with none left, the alarm goes too (the promise says when). */
+  /** Forget a subscriber; with none left, the poll alarm gives way to the forget alarm (the promise says when). */
   #drop(sub: Subscriber): Promise<void> {
     if (!this.#subs.delete(sub) || this.#subs.size > 0) return Promise.resolve();
-    const gone = this.ctx.storage.deleteAlarm();
+    const gone = this.#schedule();
     this.ctx.waitUntil(gone);
     return gone;
   }
@@ -606,6 +721,8 @@ export class JobShield extends DurableObject<Env> {
     const config = this.#config;
     if (!config || this.#subs.size === 0) {
       await this.ctx.storage.deleteAlarm();
+      this.#forgetScheduled = false;
+      if (config) await this.#scheduleForget(config);
       return;
     }
     const at = Math.min(this.#nextPoll(config), this.#nextBeat);
@@ -622,6 +739,43 @@ export class JobShield extends DurableObject<Env> {
 export function purgeDue(previous: JobEntry | null, next: JobEntry): boolean {
   if (!previous || !isTerminal(next.status)) return false;
   return !isTerminal(previous.status) || previous.version !== next.version;
+}
+
+// Lifecycle: the object deletes its own storage once nothing in it is worth keeping. One
+// alarm serves both purposes: while anyone watches it polls (above), otherwise it is the
+// forget alarm, which reschedules itself while the deadline keeps moving.
+export interface ShieldLifecycle {
+  /** What the object holds. */
+  copy: { kind: 'job' } | { kind: 'missing'; storedAt: number } | null;
+  failure: { retryAt: number } | null;
+  /** The last time anyone asked for the job. */
+  askedAt: number;
+  notFoundTtlSeconds: number;
+  backoffMaxSeconds: number;
+  idleDays: number;
+}
+
+/**
+ * When an object's storage is deleted, or null when it holds nothing: a remembered 404 when it
+ * stops being fresh; a failure without a copy when its longest backoff has passed (a later ask
+ * starts a new count); a job's copy, terminal or not, SHIELD_IDLE_DAYS after it was last asked for.
+ */
+export function forgetAt(l: ShieldLifecycle): number | null {
+  if (l.copy?.kind === 'missing') return l.copy.storedAt + l.notFoundTtlSeconds * 1000;
+  if (l.copy?.kind === 'job') return l.askedAt + l.idleDays * DAY_MS;
+  if (l.failure) return l.failure.retryAt + l.backoffMaxSeconds * 1000;
+  return null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How far the stored deadline may lag the one in memory before it is written: a job's deadline
+ * moves on every ask, and a write per ask would cost more than it saves. An object evicted in
+ * between forgets at most this much earlier than it would have (under a day in 30).
+ */
+export function forgetSlackMs(idleDays: number): number {
+  return Math.min(DAY_MS, (idleDays * DAY_MS) / 30);
 }
 
 function tooMany(detail: string): SubscribeAnswer {

@@ -237,7 +237,7 @@ describe('one upstream call per period however many watch', () => {
     await Promise.all(subs.map((s) => s.events.cancel()));
   });
 
-  it('with no subscribers left the shield stops polling and sets no alarm', async () => {
+  it('with no subscribers left the shield stops polling; its only alarm is the forget deadline', async () => {
     const id = newJobId();
     const up = upstream(liveJob(id).respond);
     const h = harness({ upstream: up, env: shieldEnv(LIVE) });
@@ -252,8 +252,10 @@ describe('one upstream call per period however many watch', () => {
     expect(callsFor(up, id)).toBeGreaterThanOrEqual(2);
     await subs[1]!.events.cancel();
     // The isolate tells the shield as the client goes (cancel waits for it); the 30 s heartbeat
-    // plays no part here.
-    expect(await alarm()).toBeNull();
+    // plays no part here. What is left is the lifecycle's alarm: SHIELD_IDLE_DAYS (30) from now.
+    const forget = await alarm();
+    expect(forget).not.toBeNull();
+    expect(forget! - Date.now()).toBeGreaterThan(29 * 86_400_000);
     const calls = callsFor(up, id);
     await new Promise((r) => setTimeout(r, 2500));
     expect(callsFor(up, id)).toBe(calls);

@@ -170,18 +170,20 @@ export function strictShieldUpstreams(): (handler?: Handler) => FakeUpstream {
   return (handler) => (current = make(handler));
 }
 
-/** The structured log lines written with console.log (the shield's own), from now on. */
+/** The structured log lines written at any level (the shield's own), from now on. */
 export function captureLogLines(): Record<string, unknown>[] {
   const lines: Record<string, unknown>[] = [];
-  const original = console.log.bind(console);
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    const [first] = args;
-    if (args.length === 1 && typeof first === 'string' && first.startsWith('{"service":"overmind-edge"')) {
-      lines.push(JSON.parse(first) as Record<string, unknown>);
-      return;
-    }
-    original(...args);
-  });
+  for (const level of ['log', 'warn', 'error'] as const) {
+    const original = console[level].bind(console);
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      const [first] = args;
+      if (args.length === 1 && typeof first === 'string' && first.startsWith('{"service":"overmind-edge"')) {
+        lines.push(JSON.parse(first) as Record<string, unknown>);
+        return;
+      }
+      original(...args);
+    });
+  }
   return lines;
 }
 

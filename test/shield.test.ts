@@ -1,9 +1,15 @@
-import { evictDurableObject, listDurableObjectIds, runInDurableObject, SELF } from 'cloudflare:test';
+import {
+  evictDurableObject,
+  listDurableObjectIds,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  SELF,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
 import type { JobShield } from '../src/shield';
-import { backoffSeconds, shieldName } from '../src/shield';
+import { backoffSeconds, forgetAt, forgetSlackMs, shieldName } from '../src/shield';
 import type { JobSource } from '../src/upstream';
 import { upstreamJob } from './fixtures/upstream-jobs';
 import {
@@ -132,8 +138,11 @@ describe('the per-client miss limit still applies in front of the shield', () =>
     expect(res.headers.get('Retry-After')).toBe('60');
     expect(keys).toEqual(['203.0.113.7']);
     expect(up.calls).toEqual([]);
+    // Never asked: the object was not even given its tables.
     const stored = await runInDurableObject(stubFor(id), (_i, state) =>
-      state.storage.sql.exec('SELECT kind FROM copy').toArray(),
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'copy'")
+        .toArray(),
     );
     expect(stored).toEqual([]);
   });
@@ -399,5 +408,110 @@ describe('the shield never lowers availability', () => {
     const res = await h.fetch(`/api/jobs/${id}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Cache-Reason')).toBe('upstream_unavailable');
+  });
+});
+
+describe('storage stays bounded: each shield deletes its own once nothing in it is worth keeping', () => {
+  /** What the object holds: its tables (SQLite's own aside), key-value entries, alarm, bytes. */
+  const storage = (id: string) =>
+    runInDurableObject(stubFor(id), async (_i, state) => ({
+      tables: state.storage.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+        )
+        .toArray()
+        .map((r) => r.name),
+      entries: (await state.storage.list()).size,
+      alarm: await state.storage.getAlarm(),
+    }));
+  /** The shield's clock, moved: it runs in this isolate, so Date.now is its clock too. */
+  const at = (t: number) => vi.spyOn(Date, 'now').mockImplementation(() => t);
+  const DAY = 86_400_000;
+
+  it('the deadline: a 404 when it stops being fresh, a failure after its longest backoff, a copy after SHIELD_IDLE_DAYS', () => {
+    const base = {
+      failure: null,
+      askedAt: 5_000,
+      notFoundTtlSeconds: 30,
+      backoffMaxSeconds: 60,
+      idleDays: 30,
+    };
+    expect(forgetAt({ ...base, copy: { kind: 'missing', storedAt: 1_000 } })).toBe(31_000);
+    expect(forgetAt({ ...base, copy: { kind: 'job' } })).toBe(5_000 + 30 * DAY);
+    expect(forgetAt({ ...base, copy: null, failure: { retryAt: 9_000 } })).toBe(69_000);
+    expect(forgetAt({ ...base, copy: null })).toBeNull();
+    expect(forgetSlackMs(30)).toBe(DAY);
+    expect(forgetSlackMs(1)).toBe(DAY / 30);
+  });
+
+  it('an unknown job: its alarm deletes the remembered 404 and all storage once it is stale', async () => {
+    const logs = captureLogLines();
+    const id = newJobId();
+    const up = upstream(() => json({ detail: 'Not found.' }, 404));
+    const [h] = locations(1, {}, up);
+    const t0 = Date.now();
+    expect((await h!.fetch(`/api/jobs/${id}/`)).status).toBe(404);
+    const before = await storage(id);
+    expect(before.tables).toEqual(expect.arrayContaining(['copy', 'lifecycle']));
+    // Set for NOT_FOUND_TTL_SECONDS (30) after the 404 was stored.
+    expect(before.alarm! - t0).toBeGreaterThanOrEqual(30_000);
+    expect(before.alarm! - t0).toBeLessThan(35_000);
+
+    // Early (the alarm may fire early, or a 404 may be stored again): nothing is deleted.
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect((await storage(id)).tables).toContain('copy');
+
+    at(before.alarm! + 1);
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect(await storage(id)).toEqual({ tables: [], entries: 0, alarm: null });
+    expect(logs.filter((l) => l.event === 'shield_forgotten')).toEqual([
+      { service: 'overmind-edge', event: 'shield_forgotten', id, kind: 'missing' },
+    ]);
+
+    // Asked again, the same object starts over: one upstream call, a 404, a new deadline.
+    expect((await h!.fetch(`/api/jobs/${id}/`)).status).toBe(404);
+    expect(up.calls).toEqual([id, id]);
+    expect((await storage(id)).alarm).not.toBeNull();
+  });
+
+  it('a finished job nobody asks for in SHIELD_IDLE_DAYS: its copy goes, even after the object was evicted', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id, status: 'completed' })));
+    const idle = { SHIELD_IDLE_DAYS: '2' };
+    const t0 = Date.now();
+    at(t0);
+    expect((await locations(1, idle, up)[0]!.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    expect((await storage(id)).alarm).toBe(t0 + 2 * DAY);
+
+    // Asked for a day later (another location): the deadline moves to that day + 2.
+    at(t0 + DAY);
+    expect((await locations(1, idle, up)[0]!.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    at(t0 + 2 * DAY + 1);
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    const kept = await storage(id);
+    expect(kept.tables).toContain('copy');
+    expect(kept.alarm).toBe(t0 + 3 * DAY);
+
+    // Evicted: the deadline was stored, so a fresh instance woken by the alarm acts on it.
+    await evictDurableObject(stubFor(id));
+    at(t0 + 3 * DAY + 1);
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    // Read in the same instance: a new one would create its (empty) tables again.
+    expect(await storage(id)).toEqual({ tables: [], entries: 0, alarm: null });
+  });
+
+  it('a failure with no copy is forgotten once its longest backoff has passed', async () => {
+    const id = newJobId();
+    const up = upstream(() => json({ detail: 'x' }, 502));
+    const t0 = Date.now();
+    at(t0);
+    expect(
+      (await locations(1, { SHIELD_BACKOFF_MAX_SECONDS: '60' }, up)[0]!.fetch(`/api/jobs/${id}/`)).status,
+    ).toBe(502);
+    const { alarm } = await storage(id);
+    expect(alarm).toBe(t0 + 1_000 + 60_000);
+    at(alarm!);
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect(await storage(id)).toEqual({ tables: [], entries: 0, alarm: null });
   });
 });

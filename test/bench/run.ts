@@ -3,8 +3,9 @@
 // bench-results/latest.md and bench-results/latest.json. A missed goal is reported,
 // not failed: the exit code is 0 unless a phase could not be measured at all.
 //
-//   npm run bench                       # everything, under 4 minutes on 2 cores
+//   npm run bench                       # everything but `storage`, under 4 minutes on 2 cores
 //   BENCH_ONLY=render,size npm run bench
+//   BENCH_ONLY=storage npm run bench    # 10,000 shields made and forgotten: ~9 minutes on 2 cores
 //   BENCH_SECONDS=1 BENCH_ROUNDS=2 npm run bench   # shorter autocannon runs
 //
 // Phases (children are stopped on exit, error and Ctrl-C):
@@ -17,6 +18,9 @@
 //   hostile   generated adversarial jobs: worst render per face vs an ordinary twin (hostile.ts;
 //             HOSTILE_RUNS=500 for a longer search)
 //   edge      Worker runs behind a simulated Workers Cache, 8 locations × 1,000 requests (edge.ts)
+//   storage   shield storage of 10,000 requests for random unknown ids, before and after
+//             each shield's alarm (shield.ts; BENCH_UNKNOWN_IDS sets the count). Only when
+//             named in BENCH_ONLY: it alone takes longer than every other phase together.
 
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -28,7 +32,7 @@ import { edgeBench } from './edge.ts';
 import { HOSTILE_MAX_RATIO, hostileBench } from './hostile.ts';
 import { servedBench, upstreamBench } from './load.ts';
 import { failedRow, markdownTable, type Row } from './report.ts';
-import { shieldBench } from './shield.ts';
+import { shieldBench, storageBench } from './shield.ts';
 import { sizeBench } from './size.ts';
 
 const ONLY = (process.env.BENCH_ONLY ?? '')
@@ -77,6 +81,8 @@ interface Phase {
   run: () => Promise<Row[]>;
   /** What the table shows when the phase throws. */
   onError: (reason: string) => Row[];
+  /** Run only when BENCH_ONLY names it. */
+  optIn?: boolean;
 }
 
 const PHASES: Phase[] = [
@@ -142,6 +148,13 @@ const PHASES: Phase[] = [
     run: () => edgeBench({ locations: 8, requestsPerLocation: 1000, periods: 5 }, log),
     onError: (r) => [failedRow('edge', 'edge: Worker runs per cache key', '≤ 1 per key (per period)', r)],
   },
+  {
+    id: 'storage',
+    title: 'job shield: storage of unknown ids returns to zero',
+    optIn: true,
+    run: () => storageBench(Number(process.env.BENCH_UNKNOWN_IDS ?? 10_000), log),
+    onError: (r) => [failedRow('shield', 'shield storage of unknown ids', 'no table and no row left', r)],
+  },
 ];
 
 function machine() {
@@ -170,7 +183,7 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   const timings: Record<string, number> = {};
   for (const phase of PHASES) {
-    if (ONLY.length > 0 && !ONLY.includes(phase.id)) continue;
+    if (ONLY.length > 0 ? !ONLY.includes(phase.id) : phase.optIn) continue;
     log(`bench: ${phase.title}…`);
     const t0 = performance.now();
     try {

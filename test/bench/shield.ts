@@ -37,7 +37,8 @@ interface LocationsResult {
   sustained: { periods: number; seconds: number; requests: number; upstream_calls: number };
 }
 
-function runWorkerdBench(opts: ShieldOptions): Promise<LocationsResult> {
+/** One bench file run by vitest in workerd; its result is the JSON after `marker` in its output. */
+function runWorkerdBench<T>(file: string, marker: string, env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -46,15 +47,11 @@ function runWorkerdBench(opts: ShieldOptions): Promise<LocationsResult> {
         'run',
         '--config',
         'test/bench/workerd.vitest.config.ts',
+        file,
       ],
       {
         cwd: ROOT,
-        env: {
-          ...process.env,
-          BENCH_LOCATIONS: String(opts.locations),
-          BENCH_REQUESTS: String(opts.requestsPerLocation),
-          NO_COLOR: '1',
-        },
+        env: { ...process.env, ...env, NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -66,19 +63,22 @@ function runWorkerdBench(opts: ShieldOptions): Promise<LocationsResult> {
     child.on('error', reject);
     child.on('close', (code) => {
       untrack();
-      const line = out.split('\n').find((l) => l.includes('BENCH_RESULT '));
+      const line = out.split('\n').find((l) => l.includes(`${marker} `));
       if (code !== 0 || !line) {
         reject(new Error(`workerd bench failed (exit ${code}): ${out.slice(-400)}`));
         return;
       }
-      resolve(JSON.parse(line.slice(line.indexOf('BENCH_RESULT ') + 13)) as LocationsResult);
+      resolve(JSON.parse(line.slice(line.indexOf(`${marker} `) + marker.length + 1)) as T);
     });
   });
 }
 
 async function locationsRow(opts: ShieldOptions, log: (s: string) => void): Promise<Row> {
   log(`  ${opts.locations} locations × ${opts.requestsPerLocation} requests, in workerd`);
-  const r = await runWorkerdBench(opts);
+  const r = await runWorkerdBench<LocationsResult>('test/shield-locations.bench.ts', 'BENCH_RESULT', {
+    BENCH_LOCATIONS: String(opts.locations),
+    BENCH_REQUESTS: String(opts.requestsPerLocation),
+  });
   const periods = Math.ceil(r.sustained.seconds); // TTL_ACTIVE_SECONDS = 1 there
   const met =
     r.cold.upstream_calls === 1 && r.cold.ok === r.cold.requests && r.sustained.upstream_calls <= periods;
@@ -93,6 +93,48 @@ async function locationsRow(opts: ShieldOptions, log: (s: string) => void): Prom
     note: 'workerd, one JOB_SHIELD namespace, each location its own memory and Cache API',
     data: { ...r, periods },
   };
+}
+
+interface Held {
+  objects: number;
+  tables: number;
+  rows: number;
+  bytes: number;
+}
+
+interface StorageResult {
+  requests: number;
+  not_found: number;
+  request_ms: number;
+  before: Held;
+  alarms_run: number;
+  alarm_ms: number;
+  after: Held;
+}
+
+/**
+ * Shield storage after `unknownIds` requests for random unknown ids, before and after each
+ * shield's alarm (test/shield-storage.bench.ts, in workerd). The goal: no table and no row left.
+ */
+export async function storageBench(unknownIds: number, log: (s: string) => void): Promise<Row[]> {
+  log(`  ${unknownIds} requests for random unknown ids, in workerd`);
+  const r = await runWorkerdBench<StorageResult>('test/shield-storage.bench.ts', 'BENCH_STORAGE', {
+    BENCH_UNKNOWN_IDS: String(unknownIds),
+  });
+  const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+  return [
+    {
+      section: 'shield',
+      figure: `shield storage: ${r.requests} requests for random unknown ids, then each shield's alarm past NOT_FOUND_TTL_SECONDS`,
+      value: `after: ${r.after.objects} objects holding tables, ${r.after.tables} tables, ${r.after.rows} rows (${kib(r.after.bytes)} databaseSize: workerd's empty SQLite page per object)`,
+      baseline: `before the alarms: ${r.before.objects} objects, ${r.before.tables} tables, ${r.before.rows} rows, ${kib(r.before.bytes)}`,
+      ratio: '—',
+      goal: 'no table and no row left',
+      met: r.after.objects === 0 && r.after.tables === 0 && r.after.rows === 0 && r.alarms_run === r.requests,
+      note: `workerd, one JOB_SHIELD namespace; requests ${fmtMs(r.request_ms)} (${r.not_found} × 404), alarms ${fmtMs(r.alarm_ms)}`,
+      data: { ...r },
+    },
+  ];
 }
 
 /** A running job with `done` iterations of five; the score moves with each. */

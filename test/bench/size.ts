@@ -137,7 +137,7 @@ export async function sizeBench(): Promise<Row[]> {
       ratio: '—',
       goal: '—',
       met: null,
-      note: `largest: ${largest}; Workers limit 10 MiB gzip (paid), 3 MiB (free)`,
+      note: `largest: ${largest}; Workers limit 64 MiB uncompressed, every plan`,
       data: { raw_bytes: raw, gzip_bytes: gz, files: perFile, wrangler_printed: printed },
     });
   } finally {

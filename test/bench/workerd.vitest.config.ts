@@ -9,5 +9,7 @@ export default defineConfig({
     ...base.test,
     include: ['test/*.bench.ts'],
     exclude: ['node_modules/**'],
+    // Sizes the bench files read with inject() (the shell's env does not reach workerd).
+    provide: { unknownIds: Number(process.env.BENCH_UNKNOWN_IDS ?? 10_000) },
   },
 });

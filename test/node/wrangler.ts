@@ -39,6 +39,8 @@ export interface StartOptions {
   persistTo?: string;
   /** wrangler's --log-level; 'log' keeps the worker's own console lines in output(). Default 'warn'. */
   logLevel?: 'warn' | 'info' | 'log';
+  /** A wrangler.toml environment (--env), e.g. 'production'; default: the top level (demo). */
+  env?: string;
 }
 
 let starting: Promise<unknown> = Promise.resolve();
@@ -75,6 +77,7 @@ async function startOnce(vars: Record<string, string>, opts: StartOptions): Prom
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     'dev',
     ...(opts.configPath ? ['--config', opts.configPath] : []),
+    ...(opts.env ? ['--env', opts.env] : []),
     '--port',
     String(port),
     '--ip',
@@ -129,7 +132,8 @@ async function startOnce(vars: Record<string, string>, opts: StartOptions): Prom
     if (child.exitCode !== null) break;
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) return { url, pid: child.pid ?? 0, output: () => out, stop };
+      // Up: healthy, or answering that it is misconfigured (a production environment as shipped).
+      if (res.ok || res.status === 503) return { url, pid: child.pid ?? 0, output: () => out, stop };
     } catch {
       // not listening yet
     }
