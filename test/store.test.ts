@@ -49,6 +49,8 @@ describe('readConfig', () => {
       NOT_FOUND_TTL_SECONDS: 30,
       EDGE_TTL_TERMINAL_SECONDS: 86_400,
       EDGE_PURGE_URL: '',
+      DEPLOY_ENV: '',
+      SHIELD_IDLE_DAYS: 30,
       REDACT_FIELDS: ['celery_task_id', 'triggered_by'],
       MEMORY_CACHE_BYTES: 16 * 1024 * 1024,
       MISS_RATE_LIMIT: true,
