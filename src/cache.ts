@@ -418,6 +418,19 @@ export function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
+/**
+ * The revision of what the pictures draw. Image URLs are versioned by content and immutable (a
+ * year in browsers and at the edge), so a card drawn before a change to the cards (revision 2:
+ * CJK, Hebrew, Arabic and emoji instead of placeholders) would otherwise be served for good.
+ * Bump it with every change that alters a card or badge of an unchanged job.
+ */
+export const VIEWS_REVISION = 2;
+
+/** The 12-hex version of a job's content (`digest`, the SHA-256 of its body) as `revision` draws it. */
+export async function contentVersion(digest: Uint8Array, revision = VIEWS_REVISION): Promise<string> {
+  return hex((await sha256(`views-${revision}:${hex(digest)}`)).subarray(0, 6));
+}
+
 export async function makeEntry(job: Job, id: string, storedAt: number): Promise<JobEntry> {
   const body = new TextEncoder().encode(JSON.stringify(job));
   const digest = await sha256(body);
@@ -425,7 +438,7 @@ export async function makeEntry(job: Job, id: string, storedAt: number): Promise
     id,
     body,
     etag: etagOf(digest),
-    version: hex(digest.subarray(0, 6)),
+    version: await contentVersion(digest),
     status: job.status ?? null,
     updatedAt: job.updated_at,
     storedAt,

@@ -1,3 +1,4 @@
+import { contentVersion, hex, sha256, VIEWS_REVISION } from '../src/cache';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/env';
 import { ByteLru } from '../src/store';
@@ -82,5 +83,19 @@ describe('readConfig', () => {
     expect(c.UPSTREAM_TIMEOUT_MS).toBe(5000);
     expect(c.REDACT_FIELDS).toEqual([]);
     expect(c.PUBLIC_ORIGIN).toBe('https://edge.example.com');
+  });
+});
+
+describe('content versions', () => {
+  it('move with the views revision, so images drawn by older cards get new immutable URLs', async () => {
+    const digest = await sha256('{"id":"x"}');
+    const v2 = await contentVersion(digest, 2);
+    expect(v2).toMatch(/^[0-9a-f]{12}$/);
+    expect(await contentVersion(digest, 2)).toBe(v2);
+    expect(await contentVersion(digest, 3)).not.toBe(v2);
+    expect(await contentVersion(await sha256('{"id":"y"}'), 2)).not.toBe(v2);
+    // The version is not the ETag's digest: the JSON's validator stays content-only.
+    expect(v2).not.toBe(hex(digest.subarray(0, 6)));
+    expect(await contentVersion(digest)).toBe(await contentVersion(digest, VIEWS_REVISION));
   });
 });
