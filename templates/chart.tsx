@@ -68,12 +68,17 @@ export function niceTicks(lo: number, hi: number, target = 5): { min: number; ma
   return { min, max, ticks };
 }
 
-/** Up to `count` evenly spaced indexes in [0, n), always including the first and last. */
+/**
+ * Up to `count` indexes in [0, n), a "nice" step apart (1, 2, 5 × 10^k), from the first: evenly
+ * spaced labels (1, 3, 5 … 11 for 12 iterations) rather than rounded fractions of the range
+ * (1, 3, 5, 7, 8, 10, 12). The live script (templates/live.ts) draws the same.
+ */
 export function xTickIndexes(n: number, count: number): number[] {
   if (n <= count) return Array.from({ length: n }, (_, i) => i);
-  const out = new Set<number>();
-  for (let k = 0; k < count; k++) out.add(Math.round((k * (n - 1)) / (count - 1)));
-  return [...out];
+  let step = 1;
+  for (let k = 1; Math.floor((n - 1) / step) + 1 > count; k++)
+    step = [1, 2, 5][k % 3]! * 10 ** Math.floor(k / 3);
+  return Array.from({ length: Math.floor((n - 1) / step) + 1 }, (_, i) => i * step);
 }
 
 export function formatTick(t: number): string {

@@ -319,10 +319,9 @@ const SOURCE = String.raw`(function () {
   function xTickIndexes(n, count) {
     var out = [];
     if (n <= count) { for (var i = 0; i < n; i++) out.push(i); return out; }
-    for (var k = 0; k < count; k++) {
-      var x = Math.round((k * (n - 1)) / (count - 1));
-      if (out.indexOf(x) < 0) out.push(x);
-    }
+    var step = 1;
+    for (var k = 1; Math.floor((n - 1) / step) + 1 > count; k++) step = [1, 2, 5][k % 3] * Math.pow(10, Math.floor(k / 3));
+    for (var x = 0; x < n; x += step) out.push(x);
     return out;
   }
   function formatTick(t) {
