@@ -165,6 +165,15 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
 export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const;
 
 const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6, lines: 2 };
+/** The title's type, either direction. Its width stays inside the content: satori's clamp ellipsis can overhang a line broken inside a word. */
+const TITLE_TYPE = {
+  marginTop: 28,
+  width: TITLE_BOX.width,
+  fontSize: TITLE_BOX.size,
+  fontWeight: 700,
+  letterSpacing: TITLE_BOX.letterSpacing,
+  lineHeight: 1.1,
+} as const;
 
 export function cardElement(job: Job, { theme, text }: CardOptions) {
   const p = PALETTES[theme];
@@ -182,12 +191,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
             display: 'flex',
             flexDirection: 'column',
             alignItems: 'flex-end',
-            marginTop: 28,
-            width: CONTENT_W - 24,
-            fontSize: 58,
-            fontWeight: 700,
-            letterSpacing: -1.6,
-            lineHeight: 1.1,
+            ...TITLE_TYPE,
           }}
         >
           {title(job, text, TITLE_BOX)
@@ -200,13 +204,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
         <div
           style={{
             display: 'block',
-            marginTop: 28,
-            // satori's clamp ellipsis can overhang a line broken inside a word; keep it inside.
-            width: CONTENT_W - 24,
-            fontSize: 58,
-            fontWeight: 700,
-            letterSpacing: -1.6,
-            lineHeight: 1.1,
+            ...TITLE_TYPE,
             lineClamp: 2,
             wordBreak: 'break-word',
           }}
