@@ -12,6 +12,7 @@ import {
   type SourceDeps,
 } from './cache';
 import { jobTag } from './caching';
+import { systemNow, type Now } from './clock';
 import { demoSource } from './demo';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { AppError, errorShape, notFound, type ErrorShape } from './errors';
@@ -41,6 +42,19 @@ import { upstreamSource, type JobSource } from './upstream';
 // UPSTREAM_URL therefore starts new, empty shields (a copy from one upstream is never served as
 // another's); the old objects are no longer asked for, and their alarms delete them on the same
 // schedule. Objects created before this lifecycle existed set their alarm the next time they are asked.
+
+/**
+ * The shields' clock. Workerd constructs the object, so the clock cannot be a constructor
+ * argument: it is this module's, and tests that run the shields in their own isolate replace it
+ * (setShieldClock) to drive freshness, backoff, heartbeats and the forget deadline together with
+ * runDurableObjectAlarm instead of waiting.
+ */
+let shieldNow: Now = systemNow;
+
+/** Replace the shields' clock; no argument puts the platform's back. */
+export function setShieldClock(now: Now = systemNow): void {
+  shieldNow = now;
+}
 
 /** What the shield needs of the caller's config. Kept in memory only: the key is never stored. */
 export type ShieldConfig = Pick<
@@ -201,7 +215,7 @@ export class JobShield extends DurableObject<Env> {
     this.#createTables();
     const config = this.#adopt(req.id, req.config);
     const answer = await this.#answer(req.id, config);
-    await this.#asked(config, Date.now());
+    await this.#asked(config, shieldNow());
     if (!answer.ok || !this.#takePurge(answer.entry.version)) return answer;
     this.#log({ event: 'edge_purge_handed', id: req.id, version: answer.entry.version });
     return { ...answer, purge: [jobTag(req.id)] };
@@ -212,7 +226,7 @@ export class JobShield extends DurableObject<Env> {
     const { id } = req;
     this.#createTables();
     const config = this.#adopt(id, req.config);
-    await this.#asked(config, Date.now());
+    await this.#asked(config, shieldNow());
     const refused = this.#refuse(req, config);
     if (refused) return refused;
     const answer = await this.#answer(id, config);
@@ -246,7 +260,7 @@ export class JobShield extends DurableObject<Env> {
       return { ok: true, stream, token };
     }
     this.#subs.add(s);
-    if (this.#subs.size === 1) this.#nextBeat = Date.now() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
+    if (this.#subs.size === 1) this.#nextBeat = shieldNow() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
     await this.#schedule();
     return { ok: true, stream, token };
   }
@@ -273,9 +287,9 @@ export class JobShield extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const config = this.#config;
     const id = this.#id;
-    if (this.#subs.size === 0) return this.#forgetIfDue(Date.now());
+    if (this.#subs.size === 0) return this.#forgetIfDue(shieldNow());
     if (!config || !id) return;
-    const now = Date.now();
+    const now = shieldNow();
     if (now >= this.#nextPoll(config)) {
       try {
         await this.#refresh(id, config);
@@ -302,7 +316,7 @@ export class JobShield extends DurableObject<Env> {
   }
 
   async #answer(id: string, config: Config): Promise<ShieldAnswer> {
-    const t = Date.now();
+    const t = shieldNow();
     const copy = this.#readCopy();
     if (copy?.kind === 'missing' && t - copy.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
       return { ok: false, error: errorShape(notFound()), storedAt: copy.storedAt };
@@ -339,7 +353,7 @@ export class JobShield extends DurableObject<Env> {
       return { ok: true, entry: r.entry, cache: good ? 'REVALIDATED' : 'MISS', stale: null, sourceMs: r.ms };
     }
     if (r.error.code === 'not_found') {
-      return { ok: false, error: errorShape(r.error), storedAt: Date.now(), sourceMs: r.ms };
+      return { ok: false, error: errorShape(r.error), storedAt: shieldNow(), sourceMs: r.ms };
     }
     return this.#failed(good, errorShape(r.error), t, config, r.ms);
   }
@@ -388,7 +402,7 @@ export class JobShield extends DurableObject<Env> {
         if (!(err instanceof AppError)) throw err;
         const ms = round(performance.now() - t0);
         if (err.code === 'not_found') {
-          this.#writeCopy(id, { kind: 'missing', storedAt: Date.now() });
+          this.#writeCopy(id, { kind: 'missing', storedAt: shieldNow() });
           this.#log({ event: 'shield_refresh', id, status: 'not_found', ms });
           // Their job is gone: a reconnect gets the 404, which ends an EventSource for good.
           for (const sub of this.#subs) this.#close(sub);
@@ -430,7 +444,7 @@ export class JobShield extends DurableObject<Env> {
     // An upstream that names its own wait (429 Retry-After) gets it, up to the cap.
     const asked = Number(err.headers['Retry-After']);
     const waitS = Math.min(cap, Math.max(scheduled, Number.isFinite(asked) ? asked : 0));
-    const failure: Failure = { count, retryAt: Date.now() + waitS * 1000, error: errorShape(err) };
+    const failure: Failure = { count, retryAt: shieldNow() + waitS * 1000, error: errorShape(err) };
     this.ctx.storage.sql.exec(
       'INSERT OR REPLACE INTO failure (k, count, retry_at, error) VALUES (0, ?, ?, ?)',
       failure.count,
@@ -444,9 +458,11 @@ export class JobShield extends DurableObject<Env> {
   }
 
   #sourceDeps(config: Config): SourceDeps {
-    // The object's own platform fetch and clock; `config` is the caller's (the same vars in production).
-    const source = isDemoMode(config) ? demoSource() : upstreamSource(config, (req) => fetch(req));
-    return { config, source, now: () => Date.now(), log: (f) => this.#log(f) };
+    // The object's own platform fetch and the shields' clock; `config` is the caller's (the same vars in production).
+    const source = isDemoMode(config)
+      ? demoSource(() => shieldNow())
+      : upstreamSource(config, (req) => fetch(req));
+    return { config, source, now: () => shieldNow(), log: (f) => this.#log(f) };
   }
 
   #log(fields: Record<string, unknown>): void {
@@ -593,7 +609,7 @@ export class JobShield extends DurableObject<Env> {
 
   /** The alarm at the forget deadline, unless one is due sooner (a poll, an earlier deadline). */
   async #scheduleForget(config: Config): Promise<void> {
-    const at = this.#forgetAt ?? this.#setForgetAt(config, Date.now());
+    const at = this.#forgetAt ?? this.#setForgetAt(config, shieldNow());
     this.#forgetScheduled = true;
     if (at === null) return;
     const current = await this.ctx.storage.getAlarm();

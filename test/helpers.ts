@@ -1,9 +1,10 @@
 import { createExecutionContext, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
-import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
+import { setShieldClock } from '../src/shield';
 import { expectConforms } from './conformance';
 
 // A strict fake upstream and a worker built around it: every outbound request the
@@ -61,11 +62,25 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export interface Clock {
   now: () => number;
   advance(seconds: number): void;
+  set(ms: number): void;
 }
 
 export function clock(start = Date.parse('2026-11-30T12:00:00Z')): Clock {
   let t = start;
-  return { now: () => t, advance: (s) => (t += s * 1000) };
+  return { now: () => t, advance: (s) => (t += s * 1000), set: (ms) => (t = ms) };
+}
+
+/**
+ * A clock for the job shields (and for the harnesses the test gives it to), from this test until
+ * the next: the shields run in the test's isolate, so they read it too. It starts years past the
+ * real time, so the alarms the shields set never fire by themselves: runDurableObjectAlarm runs
+ * them, once the test has moved the clock.
+ */
+export function shieldClock(start = Date.parse('2036-01-01T00:00:00Z')): Clock {
+  const c = clock(start);
+  setShieldClock(c.now);
+  onTestFinished(() => setShieldClock());
+  return c;
 }
 
 let cacheSeq = 0;
