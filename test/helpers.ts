@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
-import { setShieldClock } from '../src/shield';
+import { setShieldClock, setShieldEnv } from '../src/shield';
 import { expectConforms } from './conformance';
 
 // A strict fake upstream and a worker built around it: every outbound request the
@@ -85,6 +85,9 @@ export function shieldClock(start = Date.parse('2036-01-01T00:00:00Z')): Clock {
 
 let cacheSeq = 0;
 
+// Each test starts with the shields reading wrangler.toml's vars (see harness).
+afterEach(() => setShieldEnv());
+
 export interface Harness {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   logs: Record<string, unknown>[];
@@ -94,7 +97,15 @@ export interface Harness {
 
 /** A worker with its own isolate state and its own Cache API cache, talking to `upstream`. */
 export function harness(
-  opts: { upstream?: FakeUpstream; clock?: Clock; env?: Env; cacheName?: string; deps?: Partial<Deps> } = {},
+  opts: {
+    upstream?: FakeUpstream;
+    clock?: Clock;
+    env?: Env;
+    /** The vars the shields read, when they are to differ from this location's `env`. */
+    shieldVars?: Env;
+    cacheName?: string;
+    deps?: Partial<Deps>;
+  } = {},
 ): Harness {
   const logs: Record<string, unknown>[] = [];
   const renders: string[] = [];
@@ -108,6 +119,9 @@ export function harness(
     ...opts.deps,
   });
   const env = opts.env ?? UPSTREAM_ENV;
+  // A deployment's shields read the same vars as its isolates from their own env. Here the
+  // namespace's env is wrangler.toml's, so a location with shields lays its vars over theirs.
+  const shielded = env.JOB_SHIELD != null;
   return {
     logs,
     renders,
@@ -115,6 +129,7 @@ export function harness(
     async fetch(path, init) {
       const ctx = createExecutionContext();
       const req = new Request(new URL(path, 'https://edge.test'), init);
+      if (shielded) setShieldEnv(opts.shieldVars ?? env);
       const res = await app.fetch(req, env, ctx);
       await waitOnExecutionContext(ctx);
       // Every answer a test sees must be one /openapi.json describes (test/conformance.ts).

@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
 import type { JobShield } from '../src/shield';
-import { backoffSeconds, forgetAt, forgetSlackMs, shieldName } from '../src/shield';
+import { backoffSeconds, forgetAt, forgetSlackMs, setShieldEnv, shieldName } from '../src/shield';
 import type { JobSource } from '../src/upstream';
 import { upstreamJob } from './fixtures/upstream-jobs';
 import {
@@ -197,6 +197,101 @@ describe('what the shield stores', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('ETag')).toBe(etag);
     expect(((await res.json()) as { report_markdown: string }).report_markdown).toHaveLength(big.length);
+  });
+});
+
+describe('nothing secret travels by RPC', () => {
+  /** JOB_SHIELD, with every call an isolate makes on a stub recorded: method and arguments. */
+  function recordingNamespace(
+    calls: { method: string; args: unknown[] }[],
+  ): DurableObjectNamespace<JobShield> {
+    const ns = env.JOB_SHIELD;
+    return {
+      getByName: (name: string, opts?: DurableObjectNamespaceGetDurableObjectOptions) => {
+        const stub = ns.getByName(name, opts);
+        return new Proxy(stub, {
+          get(target, prop, receiver) {
+            const value: unknown = Reflect.get(target, prop, receiver);
+            if (typeof prop !== 'string' || typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              calls.push({ method: prop, args });
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+      },
+    } as unknown as DurableObjectNamespace<JobShield>;
+  }
+
+  it('the isolate sends the job and its source, never the key: the shield reads the key from its own env', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id, status: 'running' })));
+    const calls: { method: string; args: unknown[] }[] = [];
+    const h = harness({
+      upstream: up,
+      env: { ...UPSTREAM_ENV, JOB_SHIELD: recordingNamespace(calls), TTL_ACTIVE_SECONDS: '0' },
+    });
+    expect((await h.fetch(`/api/jobs/${id}/`)).status).toBe(200);
+    const res = await h.fetch(`/api/jobs/${id}/events`, { headers: { 'CF-Connecting-IP': '192.0.2.1' } });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+
+    expect(calls.map((c) => c.method)).toEqual(expect.arrayContaining(['load', 'subscribe']));
+    const load = calls.find((c) => c.method === 'load');
+    expect(load?.args).toEqual([{ id, scope: `upstream:${UPSTREAM}` }]);
+    const subscribe = calls.find((c) => c.method === 'subscribe');
+    expect(Object.keys(subscribe?.args[0] as object).sort()).toEqual([
+      'base',
+      'client',
+      'id',
+      'lastEventId',
+      'scope',
+    ]);
+    for (const call of calls) expect(JSON.stringify(call.args), call.method).not.toContain(API_KEY);
+    // The shield asked the upstream with the key all the same: from its own env.
+    expect(up.requests.length).toBeGreaterThan(0);
+    for (const req of up.requests) expect(req.headers.get('X-Api-Key')).toBe(API_KEY);
+  });
+
+  it('a caller that names another source than the shield’s env asks is refused, and nothing is fetched or stored', async () => {
+    const logs = captureLogLines();
+    const id = newJobId();
+    upstream();
+    setShieldEnv(UPSTREAM_ENV);
+    expect(await stubFor(id).load({ id, scope: 'upstream:https://elsewhere.test' })).toEqual({
+      ok: false,
+      refused: 'the caller names another source than this shield asks',
+    });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        event: 'shield_source_mismatch',
+        id,
+        caller: 'upstream:https://elsewhere.test',
+        own: `upstream:${UPSTREAM}`,
+      }),
+    );
+    // Refused before anything else: the object was not even given its tables.
+    const tables = await runInDurableObject(stubFor(id), (_i, state) =>
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'copy'")
+        .toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+
+  it('an isolate whose source differs from the shield’s falls back to asking its source itself', async () => {
+    const id = newJobId();
+    const up = upstream(() => json(upstreamJob({ id })));
+    // This location names the upstream; the shields' env names another.
+    const h = harness({
+      upstream: up,
+      env: shieldEnv(),
+      shieldVars: { ...UPSTREAM_ENV, UPSTREAM_URL: 'https://elsewhere.test' },
+    });
+    const res = await h.fetch(`/api/jobs/${id}/`);
+    expect(res.status).toBe(200);
+    expect(up.calls).toEqual([id]);
+    expect(h.logs).toContainEqual(expect.objectContaining({ event: 'shield_fallback', id, reason: 'error' }));
   });
 });
 
