@@ -12,6 +12,7 @@ import {
   type SourceDeps,
 } from './cache';
 import { jobTag } from './caching';
+import { systemNow, type Now } from './clock';
 import { demoSource } from './demo';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { AppError, errorShape, notFound, type ErrorShape } from './errors';
@@ -42,46 +43,43 @@ import { upstreamSource, type JobSource } from './upstream';
 // another's); the old objects are no longer asked for, and their alarms delete them on the same
 // schedule. Objects created before this lifecycle existed set their alarm the next time they are asked.
 
-/** What the shield needs of the caller's config. Kept in memory only: the key is never stored. */
-export type ShieldConfig = Pick<
-  Config,
-  | 'UPSTREAM_URL'
-  | 'OVERMIND_API_KEY'
-  | 'UPSTREAM_TIMEOUT_MS'
-  | 'UPSTREAM_MAX_BYTES'
-  | 'TTL_TERMINAL_SECONDS'
-  | 'TTL_ACTIVE_SECONDS'
-  | 'STALE_WHILE_REVALIDATE_SECONDS'
-  | 'STALE_IF_ERROR_SECONDS'
-  | 'NOT_FOUND_TTL_SECONDS'
-  | 'REDACT_FIELDS'
-  | 'SHIELD_BACKOFF_BASE_SECONDS'
-  | 'SHIELD_BACKOFF_MAX_SECONDS'
-  | 'EVENTS_HEARTBEAT_SECONDS'
-  | 'EVENTS_MAX_SUBSCRIBERS'
-  | 'EVENTS_MAX_PER_CLIENT'
-  | 'SHIELD_IDLE_DAYS'
->;
+/**
+ * The shields' clock. Workerd constructs the object, so the clock cannot be a constructor
+ * argument: it is this module's, and tests that run the shields in their own isolate replace it
+ * (setShieldClock) to drive freshness, backoff, heartbeats and the forget deadline together with
+ * runDurableObjectAlarm instead of waiting.
+ */
+let shieldNow: Now = systemNow;
 
-export function shieldConfig(c: Config): ShieldConfig {
-  return {
-    UPSTREAM_URL: c.UPSTREAM_URL,
-    OVERMIND_API_KEY: c.OVERMIND_API_KEY,
-    UPSTREAM_TIMEOUT_MS: c.UPSTREAM_TIMEOUT_MS,
-    UPSTREAM_MAX_BYTES: c.UPSTREAM_MAX_BYTES,
-    TTL_TERMINAL_SECONDS: c.TTL_TERMINAL_SECONDS,
-    TTL_ACTIVE_SECONDS: c.TTL_ACTIVE_SECONDS,
-    STALE_WHILE_REVALIDATE_SECONDS: c.STALE_WHILE_REVALIDATE_SECONDS,
-    STALE_IF_ERROR_SECONDS: c.STALE_IF_ERROR_SECONDS,
-    NOT_FOUND_TTL_SECONDS: c.NOT_FOUND_TTL_SECONDS,
-    REDACT_FIELDS: c.REDACT_FIELDS,
-    SHIELD_BACKOFF_BASE_SECONDS: c.SHIELD_BACKOFF_BASE_SECONDS,
-    SHIELD_BACKOFF_MAX_SECONDS: c.SHIELD_BACKOFF_MAX_SECONDS,
-    EVENTS_HEARTBEAT_SECONDS: c.EVENTS_HEARTBEAT_SECONDS,
-    EVENTS_MAX_SUBSCRIBERS: c.EVENTS_MAX_SUBSCRIBERS,
-    EVENTS_MAX_PER_CLIENT: c.EVENTS_MAX_PER_CLIENT,
-    SHIELD_IDLE_DAYS: c.SHIELD_IDLE_DAYS,
-  };
+/** Replace the shields' clock; no argument puts the platform's back. */
+export function setShieldClock(now: Now = systemNow): void {
+  shieldNow = now;
+}
+
+/**
+ * Vars laid over the object's own env, or null. For tests only: there every harness (location)
+ * of a test has its own vars while the namespace's env is wrangler.toml's, so helpers.harness
+ * lays the vars it runs with over the shields' (setShieldEnv). A deployment never sets it: there
+ * the object's env is the Worker's own, the same vars and secrets every isolate reads.
+ */
+let envOverlay: Env | null = null;
+const overlaid = new WeakMap<Env, Env>();
+
+export function setShieldEnv(vars: Env | null = null): void {
+  envOverlay = vars;
+}
+
+/** The env a shield reads its config from: its own, with the tests' overlay if any. */
+function shieldEnvOf(own: Env): Env {
+  if (!envOverlay) return own;
+  let env = overlaid.get(envOverlay);
+  if (!env) overlaid.set(envOverlay, (env = { ...own, ...envOverlay }));
+  return env;
+}
+
+/** The source a config asks, as object names carry it: `{kind}:{scope}` (see shieldName). */
+export function sourceScope(source: Pick<JobSource, 'kind' | 'cacheScope'>): string {
+  return `${source.kind}:${source.cacheScope}`;
 }
 
 /**
@@ -95,12 +93,20 @@ export function backoffSeconds(failures: number, base: number, cap: number): num
 
 /** The object's name: source kind, source scope (the upstream URL, or `demo`) and job id. Never the key. */
 export function shieldName(source: JobSource, id: string): string {
-  return `${source.kind}:${source.cacheScope}:${id}`;
+  return `${sourceScope(source)}:${id}`;
 }
 
-export interface SubscribeRequest {
+/**
+ * What an isolate sends with each call: the job and the source it named the object by, never
+ * config or a secret. The object reads its settings and the key from its own env.
+ */
+export interface LoadRequest {
   id: string;
-  config: ShieldConfig;
+  /** sourceScope of the caller's source: a shield whose own env names another source refuses. */
+  scope: string;
+}
+
+export interface SubscribeRequest extends LoadRequest {
   /** Link base of this subscriber's summaries (origin, or origin + share prefix). */
   base: string;
   /** The client's address (CF-Connecting-IP), for the per-client cap. Kept in memory only. */
@@ -116,6 +122,16 @@ export type SubscribeAnswer =
       token: string;
     }
   | { ok: false; error: ErrorShape };
+
+/**
+ * What the object answers a caller it will not serve: one that named it by another source than
+ * the object's env asks. Not thrown, so the object's isolate logs no uncaught error; the isolate's
+ * side (shieldHandle) turns it into a failed call, and the isolate asks its source itself.
+ */
+export interface Refused {
+  ok: false;
+  refused: string;
+}
 
 type Copy = { kind: 'job'; entry: JobEntry } | { kind: 'missing'; storedAt: number };
 
@@ -147,7 +163,7 @@ export class JobShield extends DurableObject<Env> {
   #failure: Failure | null | undefined;
   #inflight: Promise<Refreshed> | null = null;
   #id: string | null = null;
-  /** The last caller's config: what the alarm polls with. Lost with the instance, as are the subscribers. */
+  /** The object's config, from its own env, once it has been asked: what the alarm polls with. */
   #config: Config | null = null;
   #subs = new Set<Subscriber>();
   #nextBeat = 0;
@@ -197,22 +213,24 @@ export class JobShield extends DurableObject<Env> {
    * The job, by today's rules, from the stored copy or one source call shared by every caller;
    * with the edge purge that is due, if any, handed to this caller alone.
    */
-  async load(req: { id: string; config: ShieldConfig }): Promise<ShieldAnswer> {
+  async load(req: LoadRequest): Promise<ShieldAnswer | Refused> {
+    const config = this.#adopt(req);
+    if ('refused' in config) return config;
     this.#createTables();
-    const config = this.#adopt(req.id, req.config);
     const answer = await this.#answer(req.id, config);
-    await this.#asked(config, Date.now());
+    await this.#asked(config, shieldNow());
     if (!answer.ok || !this.#takePurge(answer.entry.version)) return answer;
     this.#log({ event: 'edge_purge_handed', id: req.id, version: answer.entry.version });
     return { ...answer, purge: [jobTag(req.id)] };
   }
 
   /** A live-events stream of the job, or the error a client gets instead (JSON, never a stream). */
-  async subscribe(req: SubscribeRequest): Promise<SubscribeAnswer> {
+  async subscribe(req: SubscribeRequest): Promise<SubscribeAnswer | Refused> {
     const { id } = req;
+    const config = this.#adopt(req);
+    if ('refused' in config) return config;
     this.#createTables();
-    const config = this.#adopt(id, req.config);
-    await this.#asked(config, Date.now());
+    await this.#asked(config, shieldNow());
     const refused = this.#refuse(req, config);
     if (refused) return refused;
     const answer = await this.#answer(id, config);
@@ -246,7 +264,7 @@ export class JobShield extends DurableObject<Env> {
       return { ok: true, stream, token };
     }
     this.#subs.add(s);
-    if (this.#subs.size === 1) this.#nextBeat = Date.now() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
+    if (this.#subs.size === 1) this.#nextBeat = shieldNow() + config.EVENTS_HEARTBEAT_SECONDS * 1000;
     await this.#schedule();
     return { ok: true, stream, token };
   }
@@ -273,9 +291,9 @@ export class JobShield extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const config = this.#config;
     const id = this.#id;
-    if (this.#subs.size === 0) return this.#forgetIfDue(Date.now());
+    if (this.#subs.size === 0) return this.#forgetIfDue(shieldNow());
     if (!config || !id) return;
-    const now = Date.now();
+    const now = shieldNow();
     if (now >= this.#nextPoll(config)) {
       try {
         await this.#refresh(id, config);
@@ -291,18 +309,27 @@ export class JobShield extends DurableObject<Env> {
   }
 
   /**
-   * The caller's config travels with every call, so the object applies the rules of the
-   * isolate that asks (in production the same vars); the object's own env fills the rest.
+   * The object's config is read from its own env (in a deployment the same vars as every
+   * isolate's), so no secret travels by RPC and the alarm polls with the object's rules, not a
+   * caller's. A caller that named the object by another source than the one this env asks is
+   * refused: a copy from one source is never served as another's. The isolate then asks its
+   * source itself.
    */
-  #adopt(id: string, shared: ShieldConfig): Config {
+  #adopt({ id, scope }: LoadRequest): Config | Refused {
     if (this.#id !== null && this.#id !== id) throw new Error('a shield serves one job');
+    const config = readConfig(shieldEnvOf(this.env));
+    const own = sourceScope(this.#source(config));
+    if (scope !== own) {
+      this.#log({ event: 'shield_source_mismatch', level: 'error', id, caller: scope, own });
+      return { ok: false, refused: 'the caller names another source than this shield asks' };
+    }
     this.#id = id;
-    this.#config = { ...readConfig(this.env), ...shared };
-    return this.#config;
+    this.#config = config;
+    return config;
   }
 
   async #answer(id: string, config: Config): Promise<ShieldAnswer> {
-    const t = Date.now();
+    const t = shieldNow();
     const copy = this.#readCopy();
     if (copy?.kind === 'missing' && t - copy.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
       return { ok: false, error: errorShape(notFound()), storedAt: copy.storedAt };
@@ -339,7 +366,7 @@ export class JobShield extends DurableObject<Env> {
       return { ok: true, entry: r.entry, cache: good ? 'REVALIDATED' : 'MISS', stale: null, sourceMs: r.ms };
     }
     if (r.error.code === 'not_found') {
-      return { ok: false, error: errorShape(r.error), storedAt: Date.now(), sourceMs: r.ms };
+      return { ok: false, error: errorShape(r.error), storedAt: shieldNow(), sourceMs: r.ms };
     }
     return this.#failed(good, errorShape(r.error), t, config, r.ms);
   }
@@ -388,7 +415,7 @@ export class JobShield extends DurableObject<Env> {
         if (!(err instanceof AppError)) throw err;
         const ms = round(performance.now() - t0);
         if (err.code === 'not_found') {
-          this.#writeCopy(id, { kind: 'missing', storedAt: Date.now() });
+          this.#writeCopy(id, { kind: 'missing', storedAt: shieldNow() });
           this.#log({ event: 'shield_refresh', id, status: 'not_found', ms });
           // Their job is gone: a reconnect gets the 404, which ends an EventSource for good.
           for (const sub of this.#subs) this.#close(sub);
@@ -430,7 +457,7 @@ export class JobShield extends DurableObject<Env> {
     // An upstream that names its own wait (429 Retry-After) gets it, up to the cap.
     const asked = Number(err.headers['Retry-After']);
     const waitS = Math.min(cap, Math.max(scheduled, Number.isFinite(asked) ? asked : 0));
-    const failure: Failure = { count, retryAt: Date.now() + waitS * 1000, error: errorShape(err) };
+    const failure: Failure = { count, retryAt: shieldNow() + waitS * 1000, error: errorShape(err) };
     this.ctx.storage.sql.exec(
       'INSERT OR REPLACE INTO failure (k, count, retry_at, error) VALUES (0, ?, ?, ?)',
       failure.count,
@@ -443,10 +470,13 @@ export class JobShield extends DurableObject<Env> {
     this.#log({ event: 'shield_backoff', id, code: err.code, failures: count, retry_in_s: waitS });
   }
 
+  /** The object's own platform fetch and the shields' clock. */
+  #source(config: Config): JobSource {
+    return isDemoMode(config) ? demoSource(() => shieldNow()) : upstreamSource(config, (req) => fetch(req));
+  }
+
   #sourceDeps(config: Config): SourceDeps {
-    // The object's own platform fetch and clock; `config` is the caller's (the same vars in production).
-    const source = isDemoMode(config) ? demoSource() : upstreamSource(config, (req) => fetch(req));
-    return { config, source, now: () => Date.now(), log: (f) => this.#log(f) };
+    return { config, source: this.#source(config), now: () => shieldNow(), log: (f) => this.#log(f) };
   }
 
   #log(fields: Record<string, unknown>): void {
@@ -593,7 +623,7 @@ export class JobShield extends DurableObject<Env> {
 
   /** The alarm at the forget deadline, unless one is due sooner (a poll, an earlier deadline). */
   async #scheduleForget(config: Config): Promise<void> {
-    const at = this.#forgetAt ?? this.#setForgetAt(config, Date.now());
+    const at = this.#forgetAt ?? this.#setForgetAt(config, shieldNow());
     this.#forgetScheduled = true;
     if (at === null) return;
     const current = await this.ctx.storage.getAlarm();
@@ -788,29 +818,30 @@ function tooMany(detail: string): SubscribeAnswer {
 }
 
 export interface ShieldHandle extends ShieldClient {
-  subscribe(req: Omit<SubscribeRequest, 'config'>): Promise<SubscribeAnswer>;
+  subscribe(req: Omit<SubscribeRequest, 'scope'>): Promise<SubscribeAnswer>;
 }
 
 /**
- * The isolate's side: one stub per call (a stub that saw an error may be broken), the caller's
- * config with it, and a deadline after which the isolate stops waiting and asks the source
- * itself. The deadline leaves the shield its own upstream timeout plus a second.
+ * The isolate's side: one stub per call (a stub that saw an error may be broken), the job and
+ * the source's scope with it (no config, no key), and a deadline after which the isolate stops
+ * waiting and asks the source itself. The deadline leaves the shield its upstream timeout plus a second.
  */
 export function shieldHandle(
   ns: DurableObjectNamespace<JobShield>,
   source: JobSource,
   config: Config,
 ): ShieldHandle {
-  const shared = shieldConfig(config);
+  const scope = sourceScope(source);
   const hint = config.SHIELD_LOCATION_HINT;
   const stub = (id: string) =>
     ns.getByName(shieldName(source, id), hint ? { locationHint: hint } : undefined);
   const deadline = config.UPSTREAM_TIMEOUT_MS + 1000;
   return {
-    load: (id) => withDeadline(stub(id).load({ id, config: shared }) as Promise<ShieldAnswer>, deadline),
+    load: (id) =>
+      withDeadline((stub(id).load({ id, scope }) as Promise<ShieldAnswer | Refused>).then(served), deadline),
     subscribe: async (req) => {
       const shield = stub(req.id);
-      const p = shield.subscribe({ ...req, config: shared }) as Promise<SubscribeAnswer>;
+      const p = (shield.subscribe({ ...req, scope }) as Promise<SubscribeAnswer | Refused>).then(served);
       const answer = await withDeadline(p, deadline, (late) => {
         // A stream that arrives after the isolate gave up would hold a subscriber slot for nobody.
         if (late.ok) {
@@ -823,6 +854,12 @@ export function shieldHandle(
       return { ...answer, stream: onCancel(answer.stream, () => shield.leave(token)) };
     },
   };
+}
+
+/** A refusal is a failed call: the caller falls back to its own source. */
+function served<T extends object>(answer: T | Refused): T {
+  if ('refused' in answer) throw new Error(`shield refused: ${answer.refused}`);
+  return answer;
 }
 
 /** The same bytes, and `leave` called when the reader cancels (its client disconnected). */

@@ -1,6 +1,6 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobShield } from '../src/shield';
 import { shieldName } from '../src/shield';
 import type { Summary } from '../src/summary';
@@ -11,8 +11,10 @@ import {
   harness,
   json,
   newJobId,
+  shieldClock,
   shieldEnv,
   strictShieldUpstreams,
+  type Clock,
   UPSTREAM,
   UPSTREAM_ENV,
   type FakeUpstream,
@@ -22,10 +24,9 @@ import { sseReader, type SseBlock, type SseRead, type SseReader } from './node/s
 
 // GET /api/jobs/{id}/events: the summary at once and on every change, `end` when terminal, from
 // the job's shield, which polls the source once per TTL_ACTIVE_SECONDS on an alarm while anyone
-// watches. Timings here are deadlines for waiting, never pass/fail measures (those are in the bench).
-
-// Deadlines for a loaded machine: the shields run in this file's isolate, alongside the tests.
-vi.setConfig({ testTimeout: 30_000 });
+// watches. The shields' clock is the test's (shieldClock): a test moves it and runs the alarm
+// (runDurableObjectAlarm), so nothing here waits for a period to pass. Timings are deadlines for
+// an answer to arrive, never pass/fail measures (those are in the bench).
 
 const upstream = strictShieldUpstreams();
 const scope = { kind: 'upstream', cacheScope: UPSTREAM } as JobSource;
@@ -62,6 +63,12 @@ function liveJob(id: string) {
 }
 
 const LIVE = { TTL_ACTIVE_SECONDS: '1', EVENTS_HEARTBEAT_SECONDS: '30' };
+
+/** A period passes: the clock moves by `seconds` and the job's shield runs its alarm, which must be set. */
+async function tick(time: Clock, id: string, seconds = 1): Promise<void> {
+  time.advance(seconds);
+  expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+}
 
 /**
  * Upstream calls for one job. The fake answers the test's every shield, and an earlier test's
@@ -112,17 +119,20 @@ describe('the stream', () => {
 
   it('pushes every change of version, then ends and closes when the job is terminal', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const job = liveJob(id);
     const up = upstream(job.respond);
-    const h = harness({ upstream: up, env: shieldEnv(LIVE) });
+    const h = harness({ upstream: up, env: shieldEnv(LIVE), clock: time });
     const { events } = await open(h, id);
     const a = await jobEvent(events);
     expect(a.summary.iterations.done).toBe(1);
     job.advance();
+    await tick(time, id);
     const b = await jobEvent(events);
     expect(b.id).not.toBe(a.id);
     expect(b.summary.iterations.done).toBe(2);
     job.finish();
+    await tick(time, id);
     const c = await jobEvent(events);
     expect(c.summary.status).toBe('completed');
     const end = asEvent(await events.nextEvent(10_000));
@@ -130,6 +140,7 @@ describe('the stream', () => {
     expect(end.id).toBe(c.id);
     expect(JSON.parse(end.data ?? '')).toEqual(c.summary);
     expect(await events.next(10_000)).toBe('closed');
+    expect(callsFor(up, id)).toBe(3);
   });
 
   it('a terminal job: the summary and end at once, then the stream closes', async () => {
@@ -146,20 +157,24 @@ describe('the stream', () => {
 
   it('honours Last-Event-ID: no repeat of the version the client holds, the next one as usual', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const job = liveJob(id);
     const up = upstream(job.respond);
-    const h = harness({ upstream: up, env: shieldEnv(LIVE) });
+    const h = harness({ upstream: up, env: shieldEnv(LIVE), clock: time });
     const first = await open(h, id);
     const { id: v1 } = await jobEvent(first.events);
     await first.events.cancel();
 
     const again = await open(h, id, { 'Last-Event-ID': v1 });
     expect(asEvent(await again.events.next(10_000)).retry).toBe(1000);
-    // Nothing new yet: no event within a period and a half.
-    expect(await again.events.nextEvent(1500)).toBe('timeout');
+    // A poll that finds the same version sends nothing: the next event is the next version.
+    await tick(time, id);
+    expect(callsFor(up, id)).toBe(2);
     job.advance();
+    await tick(time, id);
     const next = await jobEvent(again.events);
     expect(next.id).not.toBe(v1);
+    expect(next.summary.iterations.done).toBe(2);
     await again.events.cancel();
 
     // An older id gets the current version at once.
@@ -182,20 +197,30 @@ describe('the stream', () => {
 
   it('sends a heartbeat comment every EVENTS_HEARTBEAT_SECONDS', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const up = upstream(liveJob(id).respond);
     const h = harness({
       upstream: up,
-      env: shieldEnv({ TTL_ACTIVE_SECONDS: '30', EVENTS_HEARTBEAT_SECONDS: '1' }),
+      env: shieldEnv({ TTL_ACTIVE_SECONDS: '30', EVENTS_HEARTBEAT_SECONDS: '5' }),
+      clock: time,
     });
     const { events } = await open(h, id);
     await jobEvent(events);
+    const t0 = time.now();
+    // The alarm is the first beat's (the poll is 30 s away); each beat sets the next.
+    const alarm = () => runInDurableObject(stubFor(id), (_i, state) => state.storage.getAlarm());
+    expect(await alarm()).toBe(t0 + 5_000);
     const beats: string[] = [];
-    while (beats.length < 2) {
+    for (let n = 1; n <= 2; n++) {
+      await tick(time, id, 5);
       const r = asEvent(await events.next(10_000));
       beats.push(...r.comments);
       expect(r.event).toBeUndefined();
+      expect(await alarm()).toBe(t0 + (n + 1) * 5_000);
     }
     expect(beats).toEqual(['heartbeat', 'heartbeat']);
+    // Heartbeats only: the copy is not past TTL_ACTIVE_SECONDS, so the source was not asked again.
+    expect(callsFor(up, id)).toBe(1);
     await events.cancel();
   });
 
@@ -213,10 +238,12 @@ describe('the stream', () => {
 describe('one upstream call per period however many watch', () => {
   it('50 subscribers: every change reaches all of them, at one upstream call per period', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const job = liveJob(id);
     const up = upstream(job.respond);
-    const sites = Array.from({ length: 5 }, () => harness({ upstream: up, env: shieldEnv(LIVE) }));
-    const started = Date.now();
+    const sites = Array.from({ length: 5 }, () =>
+      harness({ upstream: up, env: shieldEnv(LIVE), clock: time }),
+    );
     const subs = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         open(sites[i % 5]!, id, { 'CF-Connecting-IP': `198.51.100.${i}` }),
@@ -224,48 +251,50 @@ describe('one upstream call per period however many watch', () => {
     );
     const firsts = await Promise.all(subs.map((s) => jobEvent(s.events)));
     expect(new Set(firsts.map((f) => f.id)).size).toBe(1);
+    expect(callsFor(up, id)).toBe(1);
     for (let round = 0; round < 2; round++) {
       job.advance();
+      await tick(time, id);
       const got = await Promise.all(subs.map((s) => jobEvent(s.events)));
       expect(new Set(got.map((g) => g.summary.iterations.done))).toEqual(new Set([round + 2]));
     }
-    const elapsed = (Date.now() - started) / 1000;
-    // One call per started period of TTL_ACTIVE_SECONDS = 1 s, plus the first load.
-    const calls = callsFor(up, id);
-    expect(calls).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
-    expect(calls).toBeGreaterThanOrEqual(3);
+    // One call per period of TTL_ACTIVE_SECONDS, plus the first load.
+    expect(callsFor(up, id)).toBe(3);
     await Promise.all(subs.map((s) => s.events.cancel()));
   });
 
   it('with no subscribers left the shield stops polling; its only alarm is the forget deadline', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const up = upstream(liveJob(id).respond);
-    const h = harness({ upstream: up, env: shieldEnv(LIVE) });
+    const h = harness({ upstream: up, env: shieldEnv(LIVE), clock: time });
     const subs = await Promise.all([open(h, id), open(h, id)]);
     await Promise.all(subs.map((s) => jobEvent(s.events)));
     const alarm = () => runInDurableObject(stubFor(id), (_i, state) => state.storage.getAlarm());
-    expect(await alarm()).not.toBeNull();
+    expect(await alarm()).toBe(time.now() + 1_000);
     await subs[0]!.events.cancel();
-    await new Promise((r) => setTimeout(r, 1500));
     // One left: still watched, still polled.
-    expect(await alarm()).not.toBeNull();
-    expect(callsFor(up, id)).toBeGreaterThanOrEqual(2);
+    await tick(time, id);
+    expect(callsFor(up, id)).toBe(2);
+    expect(await alarm()).toBe(time.now() + 1_000);
     await subs[1]!.events.cancel();
     // The isolate tells the shield as the client goes (cancel waits for it); the 30 s heartbeat
     // plays no part here. What is left is the lifecycle's alarm: SHIELD_IDLE_DAYS (30) from now.
     const forget = await alarm();
     expect(forget).not.toBeNull();
-    expect(forget! - Date.now()).toBeGreaterThan(29 * 86_400_000);
-    const calls = callsFor(up, id);
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(callsFor(up, id)).toBe(calls);
+    expect(forget).toBe(time.now() + 30 * 86_400_000);
+    // Periods pass and the alarm runs early: no poll, and the deadline stands.
+    await tick(time, id, 5);
+    expect(callsFor(up, id)).toBe(2);
+    expect(await alarm()).toBe(forget);
   });
 
   it('each subscriber’s links follow the origin it came by; the shared copy holds none', async () => {
     const id = newJobId();
+    const time = shieldClock();
     const job = liveJob(id);
     const up = upstream(job.respond);
-    const h = harness({ upstream: up, env: shieldEnv(LIVE) });
+    const h = harness({ upstream: up, env: shieldEnv(LIVE), clock: time });
     const a = await h.fetch(`https://one.example/api/jobs/${id}/events`);
     const b = await h.fetch(`https://two.example/api/jobs/${id}/events`);
     const ra = sseReader(a.body!);
@@ -273,6 +302,7 @@ describe('one upstream call per period however many watch', () => {
     expect((await jobEvent(ra)).summary.links.report).toBe(`https://one.example/jobs/${id}`);
     expect((await jobEvent(rb)).summary.links.report).toBe(`https://two.example/jobs/${id}`);
     job.advance();
+    await tick(time, id);
     expect((await jobEvent(ra)).summary.links.json).toBe(`https://one.example/api/jobs/${id}/`);
     expect((await jobEvent(rb)).summary.links.json).toBe(`https://two.example/api/jobs/${id}/`);
     await Promise.all([ra.cancel(), rb.cancel()]);

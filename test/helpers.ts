@@ -1,9 +1,10 @@
 import { createExecutionContext, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
-import { afterEach, beforeEach, expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, onTestFinished, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
 import type { Deps } from '../src/services';
+import { setShieldClock, setShieldEnv } from '../src/shield';
 import { expectConforms } from './conformance';
 
 // A strict fake upstream and a worker built around it: every outbound request the
@@ -61,14 +62,31 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export interface Clock {
   now: () => number;
   advance(seconds: number): void;
+  set(ms: number): void;
 }
 
 export function clock(start = Date.parse('2026-11-30T12:00:00Z')): Clock {
   let t = start;
-  return { now: () => t, advance: (s) => (t += s * 1000) };
+  return { now: () => t, advance: (s) => (t += s * 1000), set: (ms) => (t = ms) };
+}
+
+/**
+ * A clock for the job shields (and for the harnesses the test gives it to), from this test until
+ * the next: the shields run in the test's isolate, so they read it too. It starts years past the
+ * real time, so the alarms the shields set never fire by themselves: runDurableObjectAlarm runs
+ * them, once the test has moved the clock.
+ */
+export function shieldClock(start = Date.parse('2036-01-01T00:00:00Z')): Clock {
+  const c = clock(start);
+  setShieldClock(c.now);
+  onTestFinished(() => setShieldClock());
+  return c;
 }
 
 let cacheSeq = 0;
+
+// Each test starts with the shields reading wrangler.toml's vars (see harness).
+afterEach(() => setShieldEnv());
 
 export interface Harness {
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -79,7 +97,15 @@ export interface Harness {
 
 /** A worker with its own isolate state and its own Cache API cache, talking to `upstream`. */
 export function harness(
-  opts: { upstream?: FakeUpstream; clock?: Clock; env?: Env; cacheName?: string; deps?: Partial<Deps> } = {},
+  opts: {
+    upstream?: FakeUpstream;
+    clock?: Clock;
+    env?: Env;
+    /** The vars the shields read, when they are to differ from this location's `env`. */
+    shieldVars?: Env;
+    cacheName?: string;
+    deps?: Partial<Deps>;
+  } = {},
 ): Harness {
   const logs: Record<string, unknown>[] = [];
   const renders: string[] = [];
@@ -93,6 +119,9 @@ export function harness(
     ...opts.deps,
   });
   const env = opts.env ?? UPSTREAM_ENV;
+  // A deployment's shields read the same vars as its isolates from their own env. Here the
+  // namespace's env is wrangler.toml's, so a location with shields lays its vars over theirs.
+  const shielded = env.JOB_SHIELD != null;
   return {
     logs,
     renders,
@@ -100,6 +129,7 @@ export function harness(
     async fetch(path, init) {
       const ctx = createExecutionContext();
       const req = new Request(new URL(path, 'https://edge.test'), init);
+      if (shielded) setShieldEnv(opts.shieldVars ?? env);
       const res = await app.fetch(req, env, ctx);
       await waitOnExecutionContext(ctx);
       // Every answer a test sees must be one /openapi.json describes (test/conformance.ts).

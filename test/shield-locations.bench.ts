@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Env } from '../src/env';
+import { setShieldEnv } from '../src/shield';
 import { upstreamJob } from './fixtures/upstream-jobs';
 import { API_KEY, json, UPSTREAM } from './helpers';
 
@@ -20,6 +21,8 @@ function location(vars: Env) {
   const app = createApp({ openCache: () => caches.open(name), log: () => undefined });
   const e: Env = { UPSTREAM_URL: UPSTREAM, OVERMIND_API_KEY: API_KEY, JOB_SHIELD: env.JOB_SHIELD, ...vars };
   return async (path: string) => {
+    // The shields read their vars from their own env: wrangler.toml's, with this location's laid over.
+    setShieldEnv(e);
     const ctx = createExecutionContext();
     const res = await app.fetch(new Request(`https://edge.test${path}`), e, ctx);
     await res.arrayBuffer();
