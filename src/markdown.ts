@@ -242,8 +242,14 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
 // (token starts + 1) × run length; a report whose sum exceeds a fixed number of steps per
 // character is shown as plain text instead, so no report costs more than a fixed multiple of
 // an ordinary one. Prose, tables and code score near 1 step per character.
-const ADDRESS_CHAR = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
-const TOKEN_START = /[*_~`!]/;
+/** 1: an address character (letters, digits, .!#$%&'*+/=?^_`{|}~-); 2: one that also starts a token (*_~`!). */
+const ADDRESS_CLASS = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.#$%&'+/=?^{|}-")
+    t[c.charCodeAt(0)] = 1;
+  for (const c of '*_~`!') t[c.charCodeAt(0)] = 2;
+  return t;
+})();
 /** Steps per character the inline lexer may take, and a floor for short reports. */
 export const MARKDOWN_SCAN_BUDGET = { perChar: 64, floor: 1_000_000 };
 
@@ -252,11 +258,13 @@ export function addressScanCost(md: string): number {
   let cost = 0;
   let run = 0;
   let starts = 1;
+  // A table lookup per UTF-16 unit: this runs over every report before it is formatted.
   for (let i = 0; i < md.length; i++) {
-    const c = md[i]!;
-    if (ADDRESS_CHAR.test(c)) {
+    const code = md.charCodeAt(i);
+    const cls = code < 128 ? ADDRESS_CLASS[code]! : 0;
+    if (cls !== 0) {
       run++;
-      if (TOKEN_START.test(c)) starts++;
+      if (cls === 2) starts++;
     } else if (run > 0) {
       cost += starts * run;
       run = 0;
