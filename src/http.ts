@@ -1,5 +1,5 @@
 import type { AnswerTiming, JobAnswer } from './cache';
-import { pageCsp } from '../templates/styles';
+import { pageCsp } from './views/html/styles';
 
 // HTTP semantics shared by every job-derived answer (JSON, HTML, images). How long caches may
 // keep each answer is src/caching.ts.

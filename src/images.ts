@@ -49,7 +49,7 @@ import {
   type CardTheme,
   type TextBox,
   type TextFn,
-} from '../templates/card';
+} from './views/image/card';
 import {
   badgeSvg,
   safeHex,
@@ -57,8 +57,8 @@ import {
   type BadgeStyle,
   type BadgeTheme,
   type MeasureText,
-} from '../templates/badge';
-import { BRAND } from '../templates/brand';
+} from './views/badge/badge';
+import { BRAND } from './views/common/brand';
 
 // Score images: the Open Graph card (satori → SVG, resvg → PNG) and the badge
 // (hand-written SVG measured with the fonts' advances). Pure functions of a job and
@@ -484,7 +484,7 @@ export async function renderCardPng(job: Job, opts: CardRenderOptions): Promise<
 export type BadgeColor = 'green' | 'red' | 'orange' | 'blue' | 'grey';
 
 // All give white text a contrast of at least 4.5:1. `blue`, the neutral one, is the brand
-// colour (templates/brand.ts), the same in both themes: its dark-theme shade is too light for white text.
+// colour (src/views/common/brand.ts), the same in both themes: its dark-theme shade is too light for white text.
 const BADGE_COLORS: Record<BadgeTheme, Record<BadgeColor, string>> = {
   light: {
     green: '#1a7f37',

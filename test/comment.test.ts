@@ -7,7 +7,7 @@ import { mdText } from '../src/markdown-escape';
 import { bestKept, formatDelta, formatScore, headline, numericDimensions } from '../src/present';
 import { JobSchema, type Job } from '../src/schema';
 import { SummarySchema } from '../src/summary';
-import { formatSigned } from '../templates/sections/common';
+import { formatSigned } from '../src/views/html/sections/common';
 import { bigJob, byTag, elements, iteration, job, parse, text } from './fixtures/report-jobs';
 import { XSS_CORPUS } from './fixtures/xss-corpus';
 import { XSS_JOBS } from './fixtures/xss-jobs';

@@ -4,7 +4,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { IterationSchema, JobSchema } from '../src/schema';
-import { LIVE_SCRIPT, liveScriptHash } from '../templates/live';
+import { LIVE_SCRIPT, liveScriptHash } from '../src/views/html/live';
 import {
   codeUnit,
   iterationCount,

@@ -27,7 +27,7 @@ import {
   visualOrder,
   type AssetSource,
 } from '../src/scripts';
-import { compareCardElement } from '../templates/compare-card';
+import { compareCardElement } from '../src/views/image/compare-card';
 import * as jobs from './fixtures/jobs';
 import { LOADED_SCRIPTS, LONG_CJK, MIXED_RTL, SCRIPT_JOBS, type Script } from './fixtures/scripts';
 import { XSS_JOBS } from './fixtures/xss-jobs';

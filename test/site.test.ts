@@ -1,8 +1,8 @@
 import { Resvg } from '@resvg/resvg-wasm';
 import { describe, expect, it } from 'vitest';
-import { BRAND, markSvg } from '../templates/brand';
-import { PALETTES } from '../templates/card';
-import { STYLESHEET } from '../templates/styles';
+import { BRAND, markSvg } from '../src/views/common/brand';
+import { PALETTES } from '../src/views/image/card';
+import { STYLESHEET } from '../src/views/html/styles';
 import { DEMO_JOBS } from '../src/demo-data';
 import { initImages, renderBadgeSvg, renderCardSvg } from '../src/images';
 import { EXAMPLE_ID } from '../src/openapi';

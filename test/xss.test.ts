@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderReportPage } from '../templates/report';
-import { renderErrorPage, renderIndexPage } from '../templates/pages';
-import { STYLESHEET } from '../templates/styles';
-import { LIVE_SCRIPT } from '../templates/live';
+import { renderReportPage } from '../src/views/html/report';
+import { renderErrorPage, renderIndexPage } from '../src/views/html/pages';
+import { STYLESHEET } from '../src/views/html/styles';
+import { LIVE_SCRIPT } from '../src/views/html/live';
 import { renderMarkdown, sanitizeFragment } from '../src/markdown';
 import type { Iteration, Job } from '../src/schema';
 import { XSS_CORPUS } from './fixtures/xss-corpus';
@@ -171,7 +171,7 @@ const TEMPLATE_ATTRS = new Set([
   'aria-labelledby',
   'aria-hidden',
   'aria-live',
-  // The live page's hooks (templates/live.ts).
+  // The live page's hooks (src/views/html/live.ts).
   'data-job',
   'data-events',
   'data-json',

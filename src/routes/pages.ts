@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { renderIndexPage } from '../../templates/pages';
-import { renderReportPage } from '../../templates/report';
-import { liveScriptHash } from '../../templates/live';
-import { pageCsp } from '../../templates/styles';
+import { renderIndexPage } from '../views/html/pages';
+import { renderReportPage } from '../views/html/report';
+import { liveScriptHash } from '../views/html/live';
+import { pageCsp } from '../views/html/styles';
 import { freshSeconds } from '../cache';
 import { demoJobs } from '../demo';
 import { AppError } from '../errors';

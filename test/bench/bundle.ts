@@ -5,7 +5,7 @@
 //   *.woff|ttf|otf     → ArrayBuffer of the file         (the Data rule in wrangler.toml)
 //   cloudflare:workers → an empty DurableObject base class: the in-process app has no
 //                        JOB_SHIELD binding, so the shield class is defined but never run
-// JSX follows tsconfig.json (react-jsx with hono/jsx); templates/card.tsx switches to
+// JSX follows tsconfig.json (react-jsx with hono/jsx); src/views/image/card.tsx switches to
 // satori/jsx with its own @jsxImportSource pragma, which esbuild honours per file.
 
 import { build, type Plugin } from 'esbuild';
@@ -46,7 +46,7 @@ const workerdModules: Plugin = {
 
 /** What the bench needs from the worker's code, re-exported from one entry. */
 const ENTRY = `
-export { renderReportPage } from './templates/report.tsx';
+export { renderReportPage } from './src/views/html/report.tsx';
 export { renderCardSvg, renderCardPng, renderBadgeSvg, initImages } from './src/images.ts';
 export { renderMarkdown, renderMarkdownUncached } from './src/markdown.ts';
 export { parseJob, redact } from './src/schema.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importShareKey, mintShareToken } from '../../src/share';
-import { LIVE_SCRIPT } from '../../templates/live';
+import { LIVE_SCRIPT } from '../../src/views/html/live';
 import { upstreamJob } from '../fixtures/upstream-jobs';
 import { XSS_CORPUS } from '../fixtures/xss-corpus';
 import { XSS_JOBS } from '../fixtures/xss-jobs';

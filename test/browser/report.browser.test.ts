@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../../src/demo-data';
-import { LIVE_SCRIPT } from '../../templates/live';
+import { LIVE_SCRIPT } from '../../src/views/html/live';
 import { XSS_JOBS } from '../fixtures/xss-jobs';
 import { startFakeUpstream, type FakeUpstreamServer } from '../node/fake-upstream';
 import { ROOT, startWrangler, type RunningWorker } from '../node/wrangler';

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import type { Job } from '../../src/schema';
-import { JOB_TYPE_LABELS, isTerminal } from '../../src/schema';
+import type { Job } from '../../../schema';
+import { JOB_TYPE_LABELS, isTerminal } from '../../../schema';
 import {
   direction,
   formatDelta,
@@ -9,7 +9,7 @@ import {
   headline,
   jobTitle,
   progress,
-} from '../../src/present';
+} from '../../../present';
 import {
   Change,
   Empty,
@@ -42,7 +42,7 @@ function Fact({
   label: string;
   children?: Child;
   mono?: boolean;
-  /** On an active job's page, the name templates/live.ts updates this fact by. */
+  /** On an active job's page, the name src/views/html/live.ts updates this fact by. */
   live?: string | undefined;
 }) {
   return (
@@ -61,7 +61,7 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
   const end = isTerminal(job.status) ? Date.parse(job.updated_at) : now;
   const duration = formatDuration(end - start);
   const p = progress(job);
-  // Hooks for the live script (templates/live.ts), on pages that carry it.
+  // Hooks for the live script (src/views/html/live.ts), on pages that carry it.
   const live = (name: string) => (isTerminal(job.status) ? undefined : name);
   return (
     <header class="job-head">

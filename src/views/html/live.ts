@@ -3,7 +3,7 @@
 // Pages of finished jobs carry no script at all.
 //
 // It is inlined in the page and allowed by the Content-Security-Policy through its hash, like
-// the stylesheet (templates/styles.ts), so it costs no request and nothing else can run. Live
+// the stylesheet (src/views/html/styles.ts), so it costs no request and nothing else can run. Live
 // pages also require Trusted Types with no policy, so the browser itself refuses any HTML
 // sink (innerHTML and the like): the script builds every node with createElement /
 // createElementNS and puts every string from a job in with textContent or setAttribute.
@@ -11,8 +11,8 @@
 // It only adds to a page that works without it: the server-rendered page says the job is
 // running and links to itself for newer data. The script reads its URLs from data attributes
 // the server wrote with links.ts (so a share link's prefix carries through), and rebuilds
-// the summary, the chart and the iterations table exactly as templates/sections/header.tsx,
-// templates/chart.tsx and templates/sections/iterations.tsx render them; the Chromium test
+// the summary, the chart and the iterations table exactly as src/views/html/sections/header.tsx,
+// src/views/html/chart.tsx and src/views/html/sections/iterations.tsx render them; the Chromium test
 // (test/browser/live.browser.test.ts) compares the two after an update, so they cannot drift
 // apart unnoticed.
 //
@@ -80,7 +80,7 @@ const SOURCE = String.raw`(function () {
     for (var i = 0; i < nodes.length; i++) if (nodes[i]) section.appendChild(nodes[i]);
   }
 
-  // ---- presentation rules (src/present.ts, templates/sections/common.tsx) ------------------
+  // ---- presentation rules (src/present.ts, src/views/html/sections/common.tsx) ------------------
 
   function finite(n) {
     return typeof n === 'number' && isFinite(n);
@@ -200,7 +200,7 @@ const SOURCE = String.raw`(function () {
     return [el('time', { datetime: iso }, [formatUtc(iso)]), rel ? el('span', { class: 'rel' }, [DOT + rel]) : null];
   }
 
-  // ---- the header and the score summary (templates/sections/header.tsx) -------------------
+  // ---- the header and the score summary (src/views/html/sections/header.tsx) -------------------
 
   function renderHeader(job, now) {
     var p = progressOf(job);
@@ -287,7 +287,7 @@ const SOURCE = String.raw`(function () {
     setSectionBody(section, [stats, prog]);
   }
 
-  // ---- the chart (templates/chart.tsx) ------------------------------------------------------
+  // ---- the chart (src/views/html/chart.tsx) ------------------------------------------------------
 
   var GEOMETRY = {
     wide: { w: 720, h: 300, m: { top: 16, right: 18, bottom: 44, left: 52 }, xTicks: 7 },
@@ -449,7 +449,7 @@ const SOURCE = String.raw`(function () {
     ]))]);
   }
 
-  // ---- the iterations table (templates/sections/iterations.tsx) -----------------------------
+  // ---- the iterations table (src/views/html/sections/iterations.tsx) -----------------------------
 
   var TALL_ROWS = 25;
   function row(it, baseline, isBest) {
@@ -701,7 +701,9 @@ export const LIVE_SCRIPT = SOURCE.split('\n')
 // script with no "<" before a letter, "/", "!" or "?" can never end early or be read as markup
 // by any parser, so it goes into the page as it is (raw) and its hash matches.
 if (/<[a-zA-Z/!?]/.test(LIVE_SCRIPT)) {
-  throw new Error('templates/live.ts: the live script must not contain "<" followed by a letter, /, ! or ?');
+  throw new Error(
+    'src/views/html/live.ts: the live script must not contain "<" followed by a letter, /, ! or ?',
+  );
 }
 
 let hashPromise: Promise<string> | null = null;

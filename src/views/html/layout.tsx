@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { SERVICE_NAME } from '../src/present';
-import { markSvg } from './brand';
+import { SERVICE_NAME } from '../../present';
+import { markSvg } from '../common/brand';
 import { Logo } from './sections/common';
 import { STYLESHEET } from './styles';
 
@@ -103,7 +103,7 @@ export function Layout(props: LayoutProps) {
  */
 export function renderDocument(node: { toString(): string | Promise<string> }): string {
   const html = node.toString();
-  if (typeof html !== 'string') throw new Error('templates: an async component was rendered synchronously');
+  if (typeof html !== 'string') throw new Error('views: an async component was rendered synchronously');
   return `<!doctype html>${html}`;
 }
 

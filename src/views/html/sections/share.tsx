@@ -1,6 +1,6 @@
-import type { Job } from '../../src/schema';
-import { jobUrls } from '../../src/links';
-import { SERVICE_NAME, jobTitle } from '../../src/present';
+import type { Job } from '../../../schema';
+import { jobUrls } from '../../../links';
+import { SERVICE_NAME, jobTitle } from '../../../present';
 import { Section } from './common';
 
 // Copy-ready snippets for the badge and the card. The snippets are pasted into

@@ -1,5 +1,5 @@
-import type { Iteration, Job } from '../../src/schema';
-import { ITERATION_STATUS_LABELS, isTerminal } from '../../src/schema';
+import type { Iteration, Job } from '../../../schema';
+import { ITERATION_STATUS_LABELS, isTerminal } from '../../../schema';
 import {
   bestKept,
   direction,
@@ -7,7 +7,7 @@ import {
   formatScore,
   humanizeDimension,
   numericDimensions,
-} from '../../src/present';
+} from '../../../present';
 import { ScoreChart } from '../chart';
 import { Empty, Section, TableWrap, compactJson, formatSigned } from './common';
 

@@ -1,6 +1,6 @@
-import { jobUrls } from '../src/links';
-import type { Job } from '../src/schema';
-import { JOB_TYPE_LABELS } from '../src/schema';
+import { jobUrls } from '../../links';
+import type { Job } from '../../schema';
+import { JOB_TYPE_LABELS } from '../../schema';
 import {
   SERVICE_NAME,
   direction,
@@ -9,7 +9,7 @@ import {
   improvementPoints,
   jobTitle,
   progress,
-} from '../src/present';
+} from '../../present';
 import { Layout, renderDocument } from './layout';
 import { Change, Section, StatusPill, TableWrap } from './sections/common';
 

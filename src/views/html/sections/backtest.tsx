@@ -1,4 +1,4 @@
-import { formatDelta, formatScore, humanizeDimension } from '../../src/present';
+import { formatDelta, formatScore, humanizeDimension } from '../../../present';
 import { JsonBlock, Section, TableWrap, compactJson, formatNumber, formatSigned } from './common';
 
 // backtest_results comes in two known shapes (see shared/upstream/facts.md):

@@ -1,6 +1,6 @@
 /** @jsxImportSource satori/jsx */
 import type { JSXNode } from 'satori/jsx';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job, type JobStatus } from '../src/schema';
+import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job, type JobStatus } from '../../schema';
 import {
   DASH,
   SERVICE_NAME,
@@ -14,8 +14,8 @@ import {
   shortId,
   sortedIterations,
   type Direction,
-} from '../src/present';
-import { BRAND, tint } from './brand';
+} from '../../present';
+import { BRAND, tint } from '../common/brand';
 
 // The 1200×630 Open Graph card, laid out by satori (flexbox only; every <div> with
 // several children needs display: flex). Strings from the job are untrusted: they

@@ -1,8 +1,8 @@
 import type { Child } from 'hono/jsx';
-import { JOB_STATUS_LABELS, type JobStatus } from '../../src/schema';
-import { DASH, type Direction } from '../../src/present';
-import { BRAND } from '../brand';
-import { clipDepth, nestsDeeper } from '../../src/json-depth';
+import { JOB_STATUS_LABELS, type JobStatus } from '../../../schema';
+import { DASH, type Direction } from '../../../present';
+import { BRAND } from '../../common/brand';
+import { clipDepth, nestsDeeper } from '../../../json-depth';
 
 // Small pieces shared by the page's sections: time formatting from an injected
 // clock, JSON display with a size cap, and the few repeated components.
@@ -199,7 +199,7 @@ export function JsonBlock(props: { value: unknown; summary: string; open?: boole
   );
 }
 
-/** The brand mark (templates/brand.ts), drawn inline so the page makes no request for it. */
+/** The brand mark (src/views/common/brand.ts), drawn inline so the page makes no request for it. */
 export function Logo({ size = 22 }: { size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 36 36" aria-hidden="true" focusable="false">

@@ -1,4 +1,4 @@
-import { BRAND } from './brand';
+import { BRAND } from '../common/brand';
 
 // The one stylesheet of every HTML page, inlined in a <style> element and allowed by
 // the Content-Security-Policy through its hash (so no 'unsafe-inline' and no extra
@@ -7,7 +7,7 @@ import { BRAND } from './brand';
 // the stylesheet needs no raw(). A check at module load keeps it that way.
 //
 // Colours follow GitHub Primer's light and dark palettes, with the brand colour
-// (templates/brand.ts, shared with the cards) as the accent; every text/background
+// (src/views/common/brand.ts, shared with the cards) as the accent; every text/background
 // pair used here meets WCAG AA (4.5:1) including the tinted table cells and the
 // highlighted best row.
 // No inline style attributes are used anywhere (the CSP would block them), so
@@ -317,7 +317,7 @@ pre.snippet { white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; 
 
 if (/[&<>"']/.test(STYLESHEET)) {
   // A character hono/jsx would escape inside <style> would break both the CSS and its hash.
-  throw new Error('templates/styles.ts: the stylesheet must not contain & < > " or \'');
+  throw new Error('src/views/html/styles.ts: the stylesheet must not contain & < > " or \'');
 }
 
 let hashPromise: Promise<string> | null = null;
@@ -333,7 +333,7 @@ export function styleHash(): Promise<string> {
   return hashPromise;
 }
 
-/** What a live page (templates/live.ts) adds to the policy. */
+/** What a live page (src/views/html/live.ts) adds to the policy. */
 export interface LivePolicy {
   /** The live script's hash source, e.g. 'sha256-…'. */
   scriptHash: string;

@@ -1,5 +1,5 @@
-import type { Iteration } from '../src/schema';
-import { formatScore } from '../src/present';
+import type { Iteration } from '../../schema';
+import { formatScore } from '../../present';
 
 // The score chart: server-rendered SVG, no script. Each series is a single <path>
 // whatever the number of iterations (markers are zero-length segments with round
@@ -71,7 +71,7 @@ export function niceTicks(lo: number, hi: number, target = 5): { min: number; ma
 /**
  * Up to `count` indexes in [0, n), a "nice" step apart (1, 2, 5 × 10^k), from the first: evenly
  * spaced labels (1, 3, 5 … 11 for 12 iterations) rather than rounded fractions of the range
- * (1, 3, 5, 7, 8, 10, 12). The live script (templates/live.ts) draws the same.
+ * (1, 3, 5, 7, 8, 10, 12). The live script (src/views/html/live.ts) draws the same.
  */
 export function xTickIndexes(n: number, count: number): number[] {
   if (n <= count) return Array.from({ length: n }, (_, i) => i);

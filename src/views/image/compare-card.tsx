@@ -1,7 +1,7 @@
 /** @jsxImportSource satori/jsx */
-import type { Comparison } from '../src/comparison';
-import { SERVICE_NAME, formatDelta, formatScore, isActive, shortId, sortedIterations } from '../src/present';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job } from '../src/schema';
+import type { Comparison } from '../../comparison';
+import { SERVICE_NAME, formatDelta, formatScore, isActive, shortId, sortedIterations } from '../../present';
+import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job } from '../../schema';
 import {
   Arrow,
   CardFrame,

@@ -1,6 +1,6 @@
-import type { Iteration, Job } from '../../src/schema';
-import { formatScore } from '../../src/present';
-import { keptCodeChanges, type CodeChange } from '../../src/diff';
+import type { Iteration, Job } from '../../../schema';
+import { formatScore } from '../../../present';
+import { keptCodeChanges, type CodeChange } from '../../../diff';
 import { Section, plural } from './common';
 
 // "What changed": the best agent code, then one collapsible unified diff per kept iteration.

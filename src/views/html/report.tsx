@@ -1,7 +1,7 @@
-import { jobUrls, type JobUrls } from '../src/links';
+import { jobUrls, type JobUrls } from '../../links';
 import { raw } from 'hono/html';
-import type { Job } from '../src/schema';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../src/schema';
+import type { Job } from '../../schema';
+import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../../schema';
 import {
   SERVICE_NAME,
   formatDelta,
@@ -13,8 +13,8 @@ import {
   progress,
   relativeImprovement,
   sortedIterations,
-} from '../src/present';
-import { renderMarkdown } from '../src/markdown';
+} from '../../present';
+import { renderMarkdown } from '../../markdown';
 import { Layout, renderDocument, truncateText } from './layout';
 import { JsonBlock, Section, formatUtc, plural } from './sections/common';
 import { JobHeader, ScoreSummary } from './sections/header';
@@ -64,7 +64,7 @@ export function describeJob(job: Job): string {
 
 /**
  * What a pending or running job's page says about its freshness. Without JavaScript it is
- * a plain sentence and a link to the page itself; templates/live.ts takes it over (the ids
+ * a plain sentence and a link to the page itself; src/views/html/live.ts takes it over (the ids
  * and data attributes are its inputs) and keeps the page current from the job's events.
  */
 function LiveBanner({ job, ctx, urls }: { job: Job; ctx: PageContext; urls: JobUrls }) {
@@ -229,7 +229,7 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
         pathBase={ctx.pathBase ?? ''}
         version={ctx.version}
       />
-      {/* The second raw() of the page: a constant of ours (templates/live.ts), allowed by its CSP hash. */}
+      {/* The second raw() of the page: a constant of ours (src/views/html/live.ts), allowed by its CSP hash. */}
       {active ? <script>{raw(LIVE_SCRIPT)}</script> : null}
     </Layout>
   );

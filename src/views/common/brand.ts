@@ -1,6 +1,6 @@
 // The brand: one colour per theme and one mark, shared by everything a person sees. The
-// pages' accent (templates/styles.ts), the top bar's logo, the cards' accent
-// (templates/card.tsx), the badge's neutral colour (src/images.ts) and the icons
+// pages' accent (src/views/html/styles.ts), the top bar's logo, the cards' accent
+// (src/views/image/card.tsx), the badge's neutral colour (src/images.ts) and the icons
 // (/icon.svg, /favicon.ico) all come from here, so they cannot drift apart.
 
 /** The brand colour. Both give white text 4.5:1 or better, and are legible on their theme's background. */

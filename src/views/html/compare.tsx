@@ -1,5 +1,5 @@
-import type { Comparison, Figure } from '../src/comparison';
-import { compareUrls, jobUrls } from '../src/links';
+import type { Comparison, Figure } from '../../comparison';
+import { compareUrls, jobUrls } from '../../links';
 import {
   SERVICE_NAME,
   direction,
@@ -8,8 +8,8 @@ import {
   jobTitle,
   progress,
   sortedIterations,
-} from '../src/present';
-import { JOB_TYPE_LABELS, type Iteration, type Job } from '../src/schema';
+} from '../../present';
+import { JOB_TYPE_LABELS, type Iteration, type Job } from '../../schema';
 import { DENSE, GEOMETRY, formatTick, niceTicks, r, xTickIndexes, type Geometry } from './chart';
 import { Layout, renderDocument, truncateText } from './layout';
 import {

@@ -1,8 +1,8 @@
 import { raw } from 'hono/html';
 import type { oas32 } from 'zod-openapi';
-import { renderMarkdown } from '../src/markdown';
-import type { CodeSample, OpenApiDocument } from '../src/openapi';
-import { SERVICE_NAME } from '../src/present';
+import { renderMarkdown } from '../../markdown';
+import type { CodeSample, OpenApiDocument } from '../../openapi';
+import { SERVICE_NAME } from '../../present';
 import { Layout, renderDocument } from './layout';
 import { Section, TableWrap } from './sections/common';
 
