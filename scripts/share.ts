@@ -10,10 +10,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, parseEnv } from 'node:util';
+import { UUID } from '../src/lib/ids.ts';
 import { shareLinks } from '../src/links.ts';
 import { importShareKey, MIN_SECRET_LENGTH, mintShareToken } from '../src/share.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_MAX_EXPIRES = 31_536_000;
 const MIN_EXPIRES = 60;
 

@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { renderErrorPage } from '../templates/pages';
+import { renderErrorPage } from './views/html/pages';
 import { errorCaching } from './caching';
 import { deploymentGate } from './deployment';
 import { readConfig } from './env';
-import { AppError, type ErrorCode } from './errors';
+import { AppError, notFound, type ErrorCode } from './errors';
 import { healthz } from './health';
 import { pageHeaders, SVG_HEADERS } from './http';
+import { originOf } from './lib/origin';
 import { loggablePath } from './log';
 import { renderMessageBadge } from './images';
 import { apiRoutes } from './routes/api';
@@ -96,7 +97,7 @@ export function createApp(overrides: Partial<Deps> = {}) {
         },
       );
     }
-    throw new AppError(404, 'not_found', 'Not found.');
+    throw notFound();
   });
 
   app.onError((err, c) => errorResponse(c, err, state.deps));
@@ -162,7 +163,7 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
   const format = errorFormat(c.req.path);
   try {
     if (format === 'html') {
-      const origin = readConfig(c.env ?? {}).PUBLIC_ORIGIN || new URL(c.req.url).origin;
+      const origin = originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);
       const html = renderErrorPage(appError.status, appError.code, appError.detail, { origin });
       return new Response(html, {
         status: appError.status,

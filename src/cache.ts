@@ -1,5 +1,6 @@
 import { notFoundRemembered } from './caching';
 import type { Config } from './env';
+import { etagOf, hex, sha256 } from './lib/bytes';
 import { AppError, fromErrorShape, type ErrorShape } from './errors';
 import { isTerminal, JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
 import type { Store, Stored } from './store';
@@ -443,32 +444,6 @@ export async function makeEntry(job: Job, id: string, storedAt: number): Promise
     updatedAt: job.updated_at,
     storedAt,
   };
-}
-
-export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-}
-
-/** A strong ETag from a SHA-256 digest: 144 bits is plenty to tell versions apart. */
-export function etagOf(digest: Uint8Array): string {
-  return `"${base64url(digest.subarray(0, 18))}"`;
-}
-
-export async function strongEtag(data: string | Uint8Array): Promise<string> {
-  return etagOf(await sha256(data));
-}
-
-export function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
-export function base64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** A stored entry's body as a job: it was validated and redacted before it was stored. */

@@ -1,6 +1,6 @@
 import { freshSeconds, type JobAnswer } from './cache';
 import type { Config } from './env';
-import { AppError } from './errors';
+import { AppError, notFound } from './errors';
 import { isTerminal } from './schema';
 
 // How a shared cache may keep each answer: the one table (README "Caching"). Workers Cache sits
@@ -92,9 +92,7 @@ export function versionRedirectCaching(
 export function notFoundRemembered(config: Config, storedAt: number, now: number): AppError {
   const ttl = config.NOT_FOUND_TTL_SECONDS;
   const left = Math.min(ttl, Math.max(0, Math.ceil(ttl - (now - storedAt) / 1000)));
-  return new AppError(404, 'not_found', 'Not found.', {
-    'Cache-Control': left > 0 ? `public, max-age=${left}` : NO_STORE,
-  });
+  return notFound({ 'Cache-Control': left > 0 ? `public, max-age=${left}` : NO_STORE });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hex, sha256 } from './cache';
+import { hex, sha256 } from './lib/bytes';
 import {
   bestKept,
   direction,

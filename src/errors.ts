@@ -65,7 +65,9 @@ export function fromErrorShape(e: ErrorShape): AppError {
   return new AppError(e.status, e.code, e.detail, e.headers);
 }
 
-export const notFound = () => new AppError(404, 'not_found', 'Not found.');
+/** No such job or path. `headers` carries how long a cache may remember it. */
+export const notFound = (headers?: Record<string, string>) =>
+  new AppError(404, 'not_found', 'Not found.', headers);
 
 export const invalidId = (id: string) =>
   new AppError(

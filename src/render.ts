@@ -1,4 +1,4 @@
-import { strongEtag } from './cache';
+import { strongEtag } from './lib/bytes';
 import type { Services } from './services';
 import type { Stored } from './store';
 

@@ -3,6 +3,7 @@ import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cac
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
+import { originOf } from './lib/origin';
 import { logLine } from './log';
 import { uuid } from './schema';
 import { shieldHandle, type ShieldHandle } from './shield';
@@ -136,7 +137,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     shield,
     purge,
   };
-  const origin = config.PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  const origin = originOf(config.PUBLIC_ORIGIN, c.req.url);
   const share = shareContextOf(c.req.raw);
   const pathBase = share?.pathBase ?? '';
   return {

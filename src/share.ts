@@ -9,9 +9,11 @@
 // so a verifier can tell a genuine token for another job from a forgery without loading anything,
 // and several tokens can stand side by side in one share segment (`/s/{a}.{b}/compare/…`).
 //
-// This file imports nothing, so `scripts/share.ts` runs it under plain Node to mint links
-// locally with exactly the code the worker verifies them with.
+// It imports only import-free modules, by their .ts names, so `scripts/share.ts` runs it
+// under plain Node to mint links locally with exactly the code the worker verifies them with.
 
+import { base64url, fromBase64url } from './lib/bytes.ts';
+import { UUID } from './lib/ids.ts';
 /** Bound into every MAC, so a signature made for anything else with the same key never verifies. */
 const DOMAIN = new TextEncoder().encode('overmind-edge share link v1\n');
 const V_NO_EXPIRY = 1;
@@ -35,8 +37,6 @@ export interface SharePayload {
   /** Unix seconds, or null for a link that never expires. */
   expiresAt: number | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function importShareKey(secret: string): Promise<ShareKey> {
   return crypto.subtle.importKey(
@@ -63,7 +63,7 @@ export async function mintShareToken(key: ShareKey, payload: SharePayload): Prom
   const token = new Uint8Array(head.byteLength + MAC_BYTES);
   token.set(head);
   token.set(mac, head.byteLength);
-  return toBase64url(token);
+  return base64url(token);
 }
 
 /**
@@ -75,7 +75,7 @@ export async function verifyShareToken(
   keys: readonly ShareKey[],
   token: string,
 ): Promise<SharePayload | null> {
-  const bytes = fromBase64url(token);
+  const bytes = fromBase64url(token, LONGEST_TOKEN);
   if (!bytes) return null;
   const version = bytes[0];
   const headLength = version === V_NO_EXPIRY ? 1 + ID_BYTES : version === V_EXPIRY ? 1 + ID_BYTES + 4 : -1;
@@ -115,31 +115,7 @@ function idString(bytes: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-// base64url without padding. Kept here (cache.ts has an encoder too) so this file stays
-// import-free for the Node script; decoding is strict, so each token has exactly one spelling.
-
-function toBase64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 const LONGEST_TOKEN = Math.ceil(((1 + ID_BYTES + 4 + MAC_BYTES) * 4) / 3);
-
-function fromBase64url(s: string): Uint8Array | null {
-  // atob would skip whitespace and accept padding; neither belongs in a token.
-  if (s.length === 0 || s.length > LONGEST_TOKEN || !/^[A-Za-z0-9_-]+$/.test(s)) return null;
-  let bin: string;
-  try {
-    bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return null;
-  }
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  // The last character can carry unused bits; only the canonical spelling is the token.
-  return toBase64url(bytes) === s ? bytes : null;
-}
 
 // What the share settings amount to, from the config (src/env.ts).
 

@@ -1,5 +1,6 @@
 import { AppError, notFound, truncate } from './errors';
 import type { Config } from './env';
+import { readCapped } from './lib/body';
 
 // The one upstream call, and the mapping of everything it can do wrong to a precise error.
 
@@ -59,7 +60,7 @@ async function fetchUpstreamJob(
     } catch (err) {
       throw mapFetchFailure(err, controller.signal, timeoutMs);
     }
-    const text = await readCapped(res, config.UPSTREAM_MAX_BYTES, controller, timeoutMs);
+    const text = await readText(res, config.UPSTREAM_MAX_BYTES, controller, timeoutMs);
     return interpret(res, text, as.caller);
   } finally {
     clearTimeout(timer);
@@ -82,7 +83,7 @@ function mapFetchFailure(err: unknown, signal: AbortSignal, timeoutMs: number): 
 }
 
 /** Read the body as text, refusing more than `max` bytes before buffering them. */
-async function readCapped(
+async function readText(
   res: Response,
   max: number,
   controller: AbortController,
@@ -90,26 +91,12 @@ async function readCapped(
 ): Promise<string> {
   const tooLarge = () =>
     new AppError(502, 'upstream_invalid', `The upstream's answer is larger than ${max} bytes.`);
-  const declared = Number(res.headers.get('Content-Length'));
-  if (Number.isFinite(declared) && declared > max) {
-    controller.abort();
-    throw tooLarge();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
+    bytes = await readCapped(res.body, res.headers, max, () => {
+      controller.abort();
+      return tooLarge();
+    });
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (controller.signal.aborted && controller.signal.reason instanceof UpstreamTimeout) {
@@ -120,12 +107,6 @@ async function readCapped(
       );
     }
     throw new AppError(502, 'upstream_unavailable', 'The upstream connection failed mid-answer.');
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
   }
   return new TextDecoder().decode(bytes);
 }

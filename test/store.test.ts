@@ -1,4 +1,5 @@
-import { contentVersion, hex, sha256, VIEWS_REVISION } from '../src/cache';
+import { contentVersion, VIEWS_REVISION } from '../src/cache';
+import { hex, sha256 } from '../src/lib/bytes';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/env';
 import { ByteLru } from '../src/store';

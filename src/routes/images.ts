@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
-import { freshSeconds, strongEtag } from '../cache';
+import { freshSeconds } from '../cache';
+import { strongEtag } from '../lib/bytes';
 import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
-import { AppError } from '../errors';
+import { notFound } from '../errors';
 import { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg } from '../images';
 import { cacheStateHeaders, conditional, SVG_HEADERS } from '../http';
 import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from '../query';
@@ -21,9 +22,9 @@ export function imageRoutes(state: IsolateState) {
     // Not an image name: another face's route (e.g. comment.md) may own it.
     if (!file) return next();
     const [, name, version, ext] = file;
-    if (name === 'badge' && ext === 'png') throw new AppError(404, 'not_found', 'Not found.');
-    if (name === 'og' && ext === 'json') throw new AppError(404, 'not_found', 'Not found.');
-    if (version && ext === 'json') throw new AppError(404, 'not_found', 'Not found.');
+    if (name === 'badge' && ext === 'png') throw notFound();
+    if (name === 'og' && ext === 'json') throw notFound();
+    if (version && ext === 'json') throw notFound();
     const s = services(c, state);
     const id = parseId(c.req.param('id'));
     const query = c.req.query();

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { renderComparePage } from '../../templates/compare';
-import { compareCardElement } from '../../templates/compare-card';
+import { renderComparePage } from '../views/html/compare';
+import { compareCardElement } from '../views/image/compare-card';
 import { freshSeconds, type JobAnswer } from '../cache';
 import { buildComment, COMMENT_KEY } from '../comment';
 import { compareJobs, comparisonVersion } from '../comparison';
 import type { Config } from '../env';
-import { AppError, invalidQuery, truncate } from '../errors';
+import { AppError, invalidQuery, notFound, truncate } from '../errors';
 import { EDGE_CACHE_CONTROL, immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
 import { renderElementSvg, svgToPng, type AssetSource, type Theme } from '../images';
@@ -100,7 +100,7 @@ export function pullRoutes(state: IsolateState) {
 
   app.get('/compare/:range/:file', async (c) => {
     const file = CARD_FILE.exec(c.req.param('file'));
-    if (!file) throw new AppError(404, 'not_found', 'Not found.');
+    if (!file) throw notFound();
     const [, wanted, ext] = file;
     const { baseId, headId } = parseRange(c.req.param('range'));
     const s = services(c, state);

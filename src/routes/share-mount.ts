@@ -2,6 +2,7 @@ import type { ExecutionContext, MiddlewareHandler } from 'hono';
 import { EDGE_CACHE_CONTROL, untilExpiry } from '../caching';
 import { readConfig, type Config, type Env } from '../env';
 import { AppError, notFound } from '../errors';
+import { UUIDS } from '../lib/ids';
 import type { AppEnv, IsolateState } from '../services';
 import {
   importShareKey,
@@ -31,7 +32,6 @@ import {
 /** Paths of the faces that carry job ids: the API, the pages and images, the compare page. */
 const JOB_PATH = /^\/+(?:api\/+jobs|jobs|compare)(?:\/|$)/i;
 const SHARE_PATH = /^\/s\/([^/]*)(\/.*)?$/;
-const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 type Dispatch = (req: Request, env: Env, ctx: ExecutionContext | undefined) => Response | Promise<Response>;
 

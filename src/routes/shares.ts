@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { NO_STORE } from '../caching';
 import { AppError } from '../errors';
+import { readCapped } from '../lib/body';
 import { shareLinks } from '../links';
 import { parseJob } from '../schema';
 import { services, type AppEnv, type IsolateState } from '../services';
@@ -135,28 +136,7 @@ function callerKey(headers: Headers): string | null {
 async function readBody(req: Request): Promise<string> {
   const tooLarge = () =>
     new AppError(413, 'payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes of JSON.`);
-  const declared = Number(req.headers.get('Content-Length'));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw tooLarge();
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const bytes = await readCapped(req.body, req.headers, MAX_BODY_BYTES, tooLarge);
   return new TextDecoder().decode(bytes);
 }
 

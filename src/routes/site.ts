@@ -1,7 +1,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { markSvg } from '../../templates/brand';
-import { renderDocsPage } from '../../templates/docs';
-import { strongEtag } from '../cache';
+import { markSvg } from '../views/common/brand';
+import { renderDocsPage } from '../views/html/docs';
+import { strongEtag } from '../lib/bytes';
+import { canonicalId } from '../lib/ids';
+import { originOf } from '../lib/origin';
 import { DOCUMENT, STATIC } from '../caching';
 import { readConfig } from '../env';
 import { conditional, pageHeaders, SVG_HEADERS } from '../http';
@@ -104,7 +106,6 @@ export function robotsTxt(indexing: boolean): string {
 // Canonical page URLs: lower-case ids, no trailing slash. Only the forms that name a real
 // face are redirected, so a mistyped URL gets one 404 rather than a redirect to another.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const JOB_FILE =
   /^(?:og(?:\.[0-9a-f]{12})?\.(?:png|svg)|badge(?:\.[0-9a-f]{12})?\.svg|badge\.json|comment\.md)$/;
 const COMPARE_FILE = /^og(?:\.[0-9a-f]{12})?\.(?:png|svg)$/;
@@ -118,7 +119,7 @@ export function canonicalPath(path: string): string | null {
   if (job) {
     const [, id = '', slash, file] = job;
     if (file !== undefined && !JOB_FILE.test(file)) return null;
-    const lower = UUID.test(id) ? id.toLowerCase() : id;
+    const lower = canonicalId(id);
     const out = `/jobs/${lower}${file ? `/${file}` : ''}`;
     return slash || lower !== id ? out : null;
   }
@@ -126,9 +127,8 @@ export function canonicalPath(path: string): string | null {
   if (cmp) {
     const [, base = '', head = '', slash, file] = cmp;
     if (file !== undefined && !COMPARE_FILE.test(file)) return null;
-    const lo = (s: string) => (UUID.test(s) ? s.toLowerCase() : s);
-    const out = `/compare/${lo(base)}...${lo(head)}${file ? `/${file}` : ''}`;
-    return slash || lo(base) !== base || lo(head) !== head ? out : null;
+    const out = `/compare/${canonicalId(base)}...${canonicalId(head)}${file ? `/${file}` : ''}`;
+    return slash || canonicalId(base) !== base || canonicalId(head) !== head ? out : null;
   }
   return null;
 }
@@ -188,11 +188,11 @@ export function siteRoutes(_state: IsolateState) {
   const app = new Hono<AppEnv>();
   app.use('*', canonicalUrls);
 
-  const originOf = (c: { env: AppEnv['Bindings'] | undefined; req: { url: string } }) =>
-    readConfig(c.env ?? {}).PUBLIC_ORIGIN || new URL(c.req.url).origin;
+  const origin = (c: { env: AppEnv['Bindings'] | undefined; req: { url: string } }) =>
+    originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);
 
   app.get('/openapi.json', async (c) => {
-    const doc = await openApiJson(originOf(c));
+    const doc = await openApiJson(origin(c));
     return conditional(c.req.raw, 200, doc.body, {
       'Content-Type': 'application/json; charset=utf-8',
       'Cache-Control': DOC_CACHE,
@@ -202,7 +202,7 @@ export function siteRoutes(_state: IsolateState) {
   });
 
   app.get('/docs', async (c) => {
-    const page = await docsHtml(originOf(c));
+    const page = await docsHtml(origin(c));
     return conditional(c.req.raw, 200, page.body, {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': DOC_CACHE,
