@@ -2,15 +2,17 @@ import { notFoundRemembered } from './caching';
 import type { Config } from './env';
 import { etagOf, hex, sha256 } from './lib/bytes';
 import { AppError, fromErrorShape, type ErrorShape } from './errors';
-import { isTerminal, JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
+import { decide, keepSeconds, standsInFor } from './policy';
+import { JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
 import type { Store, Stored } from './store';
 import type { JobSource } from './upstream';
 
 // Getting a job, nearest tier first: the isolate's memory → the location's Cache API → the
-// job's shield (a Durable Object, src/shield.ts) → the source. Freshness by status,
-// stale-while-revalidate, stale-if-error, negative caching of 404s, and one call per id
-// however many requests miss at once (per isolate here; per job worldwide in the shield).
-// Without a shield, or when it fails, the isolate asks the source itself.
+// job's shield (a Durable Object, src/shield.ts) → the source. What a copy is worth (fresh,
+// stale-while-revalidate, stale-if-error, a remembered 404) is src/policy.ts's decision, the
+// same in every tier; here, one call per id however many requests miss at once (per isolate
+// here; per job worldwide in the shield). Without a shield, or when it fails, the isolate asks
+// the source itself.
 
 export type CacheState = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED';
 
@@ -54,6 +56,9 @@ export interface JobAnswer {
    */
   vouched?: boolean;
 }
+
+/** What a tier holds for a job: a copy, or a 404 remembered since `storedAt`. */
+export type Copy = { kind: 'job'; entry: JobEntry } | { kind: 'missing'; storedAt: number };
 
 /** What the shield answers an isolate: plain data, since errors lose their class over RPC. */
 export type ShieldAnswer =
@@ -123,35 +128,29 @@ export type Fetched =
     }
   | { ok: false; error: AppError; timing: AnswerTiming | null };
 
-export function freshSeconds(config: Config, status: JobStatus | null): number {
-  return isTerminal(status) ? config.TTL_TERMINAL_SECONDS : config.TTL_ACTIVE_SECONDS;
-}
-
-/** How long a tier keeps a copy: as long as any rule may still serve it. */
-export function keepSeconds(config: Config, status: JobStatus | null): number {
-  return (
-    freshSeconds(config, status) +
-    Math.max(config.STALE_WHILE_REVALIDATE_SECONDS, config.STALE_IF_ERROR_SECONDS)
-  );
-}
+// Where the routes read a job's freshness from; the policy itself is src/policy.ts.
+export { freshSeconds } from './policy';
 
 export function jobCacheKey(source: JobSource, id: string): string {
   // Only the source's scope and the lowercased id: no query string, no header, no key.
   return `https://overmind-edge.internal/v1/${source.kind}/${encodeURIComponent(source.cacheScope)}/job/${id}`;
 }
 
-function toEntry(stored: Stored, id: string): JobEntry | 'missing' | null {
-  if (stored.meta.kind === 'missing') return 'missing';
+function copyOf(stored: Stored, id: string): Copy | null {
+  if (stored.meta.kind === 'missing') return { kind: 'missing', storedAt: stored.storedAt };
   if (stored.meta.kind !== 'job' || stored.body.byteLength === 0) return null;
   const status = JOB_STATUSES.find((s) => s === stored.meta.status) ?? null;
   return {
-    id,
-    body: stored.body,
-    etag: String(stored.meta.etag),
-    version: String(stored.meta.version),
-    status,
-    updatedAt: String(stored.meta.updatedAt),
-    storedAt: stored.storedAt,
+    kind: 'job',
+    entry: {
+      id,
+      body: stored.body,
+      etag: String(stored.meta.etag),
+      version: String(stored.meta.version),
+      status,
+      updatedAt: String(stored.meta.updatedAt),
+      storedAt: stored.storedAt,
+    },
   };
 }
 
@@ -163,32 +162,34 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
   const peeked = store.peek(key);
   const stored = peeked ?? (await store.get(key)) ?? store.peek(key);
   const tier: Tier = peeked ? 'memory' : 'cache';
-  const cached = stored ? toEntry(stored, id) : null;
-  const good = cached === 'missing' ? null : cached;
+  const held = stored ? copyOf(stored, id) : null;
+  const good = held?.kind === 'job' ? held.entry : null;
   const t = now();
+  const decision = decide(config, held, t);
 
-  if (cached === 'missing' && stored && t - stored.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
-    throw notFoundRemembered(config, stored.storedAt, t);
+  if (decision.use === 'not-found') throw notFoundRemembered(decision.leftSeconds);
+  if (good && decision.use === 'fresh') {
+    return {
+      entry: good,
+      cache: 'HIT',
+      staleReason: null,
+      ageSeconds: decision.ageSeconds,
+      timing: { tier },
+    };
   }
-  if (good) {
-    const age = (t - good.storedAt) / 1000;
-    const fresh = freshSeconds(config, good.status);
-    if (age < fresh)
-      return { entry: good, cache: 'HIT', staleReason: null, ageSeconds: age, timing: { tier } };
-    if (age < fresh + config.STALE_WHILE_REVALIDATE_SECONDS) {
-      deps.waitUntil(
-        refresh(deps, key, id, good, false).then((r) => {
-          if (!r.ok) deps.log({ event: 'revalidate_failed', id, code: r.error.code });
-        }),
-      );
-      return {
-        entry: good,
-        cache: 'STALE',
-        staleReason: 'revalidating',
-        ageSeconds: age,
-        timing: { tier },
-      };
-    }
+  if (good && decision.use === 'stale-while-revalidate') {
+    deps.waitUntil(
+      refresh(deps, key, id, good, false).then((r) => {
+        if (!r.ok) deps.log({ event: 'revalidate_failed', id, code: r.error.code });
+      }),
+    );
+    return {
+      entry: good,
+      cache: 'STALE',
+      staleReason: 'revalidating',
+      ageSeconds: decision.ageSeconds,
+      timing: { tier },
+    };
   }
 
   const got = await refresh(deps, key, id, good, true);
@@ -201,17 +202,14 @@ export async function getJob(deps: JobDeps, id: string): Promise<JobAnswer> {
     return { entry, cache, staleReason: null, ageSeconds, timing: got.timing, vouched: got.viaShield };
   }
   const err = got.error;
-  if ((err.isUpstreamFailure || err.code === 'rate_limited') && good) {
-    const age = (t - good.storedAt) / 1000;
-    if (age < freshSeconds(config, good.status) + config.STALE_IF_ERROR_SECONDS) {
-      return {
-        entry: good,
-        cache: 'STALE',
-        staleReason: err,
-        ageSeconds: age,
-        timing: { ...got.timing, tier },
-      };
-    }
+  if (good && decision.use === 'stale-if-error' && standsInFor(err.code)) {
+    return {
+      entry: good,
+      cache: 'STALE',
+      staleReason: err,
+      ageSeconds: decision.ageSeconds,
+      timing: { ...got.timing, tier },
+    };
   }
   throw err;
 }
@@ -286,7 +284,9 @@ async function askShield(
       const storedAt = answer.storedAt ?? deps.now();
       const missing: Stored = { meta: { kind: 'missing' }, body: new Uint8Array(0), storedAt };
       deps.waitUntil(deps.store.put(key, missing, deps.config.NOT_FOUND_TTL_SECONDS));
-      error = notFoundRemembered(deps.config, storedAt, deps.now());
+      // By this isolate's clock: a cache in front remembers it no longer than this tier does.
+      const remembered = decide(deps.config, { kind: 'missing', storedAt }, deps.now());
+      error = notFoundRemembered(remembered.use === 'not-found' ? remembered.leftSeconds : 0);
     }
     return { ok: false, error, timing: timing('shield') };
   }

@@ -1,9 +1,11 @@
-import { freshSeconds, type JobAnswer } from './cache';
+import type { JobAnswer } from './cache';
 import type { Config } from './env';
 import { AppError, notFound } from './errors';
+import { freshSeconds, type CachePolicy } from './policy';
 import { isTerminal } from './schema';
 
-// How a shared cache may keep each answer: the one table (README "Caching"). Workers Cache sits
+// How a shared cache may keep each answer: the one table (README "Caching"), the headers of the
+// policy the tiers follow (src/policy.ts). Workers Cache sits
 // in front of the Worker (tiered, collapsing, purged by Cache-Tag); browsers and any other cache
 // read the same headers. Every answer states its caching, because Workers Cache keeps an answer
 // that says nothing by heuristic (a 200 for two hours). Never `s-maxage`, `must-revalidate` or
@@ -35,8 +37,8 @@ export function jobTag(id: string): string {
   return id.toLowerCase();
 }
 
-function lifetime(maxAge: number, config: Config): string {
-  return `public, max-age=${maxAge}, stale-while-revalidate=${config.STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${config.STALE_IF_ERROR_SECONDS}`;
+function lifetime(maxAge: number, policy: CachePolicy): string {
+  return `public, max-age=${maxAge}, stale-while-revalidate=${policy.STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${policy.STALE_IF_ERROR_SECONDS}`;
 }
 
 /**
@@ -86,13 +88,11 @@ export function versionRedirectCaching(
 }
 
 /**
- * An unknown job, remembered since `storedAt` (ms): cacheable for what is left of
- * NOT_FOUND_TTL_SECONDS, so no cache in front remembers it longer than the shield does.
+ * An unknown job that is remembered `leftSeconds` more (the policy's `not-found` decision):
+ * cacheable for that long, so no cache in front remembers it longer than the tiers behind do.
  */
-export function notFoundRemembered(config: Config, storedAt: number, now: number): AppError {
-  const ttl = config.NOT_FOUND_TTL_SECONDS;
-  const left = Math.min(ttl, Math.max(0, Math.ceil(ttl - (now - storedAt) / 1000)));
-  return notFound({ 'Cache-Control': left > 0 ? `public, max-age=${left}` : NO_STORE });
+export function notFoundRemembered(leftSeconds: number): AppError {
+  return notFound({ 'Cache-Control': leftSeconds > 0 ? `public, max-age=${leftSeconds}` : NO_STORE });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { makeEntry } from './cache';
+import type { Now } from './clock';
 import { DEMO_JOBS, DEMO_LIVE, demoLiveJob, demoLivePhase } from './demo-data';
 import type { Config } from './env';
 import { parseJob, redact, type Job } from './schema';
@@ -21,7 +22,7 @@ export function demoJobsAt(nowMs: number): readonly unknown[] {
   return DEMO_JOBS.map((job) => ((job as { id?: unknown }).id === DEMO_LIVE.id ? demoLiveJob(nowMs) : job));
 }
 
-export function demoSource(now: () => number = () => Date.now()): JobSource {
+export function demoSource(now: Now): JobSource {
   return {
     kind: 'demo',
     cacheScope: 'demo',

@@ -1,75 +1,9 @@
 import { z } from 'zod';
 import type { JobShield } from './shield';
 
-/** The worker's bindings. Every var is optional: src/env.ts gives the defaults, the README lists them. */
-export interface Env {
-  /** "production" (set in wrangler.toml's [env.production.vars]): fail closed while the deployment cannot serve real jobs. */
-  DEPLOY_ENV?: string;
-  /** Upstream base URL, e.g. https://api.overmindlab.ai. Empty or unset: demo mode, nothing leaves the worker. */
-  UPSTREAM_URL?: string;
-  /** Secret: sent upstream as X-Api-Key. Never echoed, logged or part of a cache key. */
-  OVERMIND_API_KEY?: string;
-  /** Upstream timeout in milliseconds, covering headers and body (default 5000). */
-  UPSTREAM_TIMEOUT_MS?: string;
-  /** Largest upstream body accepted, in bytes (default 5 MB). */
-  UPSTREAM_MAX_BYTES?: string;
-  /** Seconds a completed, failed or cancelled job stays fresh (default 3600). */
-  TTL_TERMINAL_SECONDS?: string;
-  /** Seconds a pending or running job stays fresh (default 10). */
-  TTL_ACTIVE_SECONDS?: string;
-  /** Seconds past freshness a copy is served at once while it is refreshed in the background (default 60). */
-  STALE_WHILE_REVALIDATE_SECONDS?: string;
-  /** Seconds past freshness a copy may stand in when the upstream fails (default 86400). */
-  STALE_IF_ERROR_SECONDS?: string;
-  /** Seconds an unknown job (upstream 404) is remembered (default 30). */
-  NOT_FOUND_TTL_SECONDS?: string;
-  /** Seconds the edge (Workers Cache) keeps a terminal job's answers; a change is purged by tag (default 86400). */
-  EDGE_TTL_TERMINAL_SECONDS?: string;
-  /** Where purges go instead of Workers Cache's own (a cache simulator in front of wrangler dev). Empty: Workers Cache. */
-  EDGE_PURGE_URL?: string;
-  /** Comma-separated fields removed from every public answer; `iterations.x` reaches into iterations (default celery_task_id,triggered_by). */
-  REDACT_FIELDS?: string;
-  /** Byte bound of the in-isolate memory cache (default 16 MB). */
-  MEMORY_CACHE_BYTES?: string;
-  /** Durable Object binding: the per-job shield (src/shield.ts). Unset: isolates ask the source themselves. */
-  JOB_SHIELD?: DurableObjectNamespace<JobShield>;
-  /** Where new shields are created, as a Durable Object locationHint (e.g. enam): near the upstream. Empty: near the first request. */
-  SHIELD_LOCATION_HINT?: string;
-  /** First wait after an upstream failure, in seconds; doubles per consecutive failure (default 1). */
-  SHIELD_BACKOFF_BASE_SECONDS?: string;
-  /** Longest wait between two upstream calls for a failing job, in seconds (default 60). */
-  SHIELD_BACKOFF_MAX_SECONDS?: string;
-  /** Seconds between heartbeat comments on a live-events stream (default 15). */
-  EVENTS_HEARTBEAT_SECONDS?: string;
-  /** Live-events streams one job serves at once (default 1000). */
-  EVENTS_MAX_SUBSCRIBERS?: string;
-  /** Live-events streams one client (CF-Connecting-IP) may hold on one job (default 20). */
-  EVENTS_MAX_PER_CLIENT?: string;
-  /** Rate Limiting binding: upstream misses per client IP (wrangler.toml [[ratelimits]]). */
-  UPSTREAM_MISS_LIMITER?: RateLimit;
-  /** "off" disables the per-client miss limit (load tests from one address); default on. */
-  MISS_RATE_LIMIT?: string;
-  /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
-  PUBLIC_ORIGIN?: string;
-  /** "on" (default): reports, cards and comments may be indexed by search engines. "off": every job answer says noindex. Share links never may. */
-  INDEXING?: string;
-  /** "public" (default): any job is readable by its id. "signed": only under a share link, /s/{token}/…; any other value fails closed. */
-  SHARE_MODE?: string;
-  /** Secret: HMAC-SHA256 key of share links, at least 32 characters. Signed mode without it answers 503 on every job route. */
-  SHARE_SECRET?: string;
-  /** Secret: the secret before the last rotation, still accepted for verifying (never for minting). */
-  SHARE_SECRET_PREVIOUS?: string;
-  /** Longest `expires_in` POST /api/shares accepts, in seconds (default 31536000, one year). */
-  SHARE_MAX_EXPIRES_SECONDS?: string;
-  /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
-  SHARE_MINT_LIMITER?: RateLimit;
-  /** Static Assets binding: fonts and emoji for scripts beyond Inter (wrangler.toml [assets]). Unset: those show placeholders. */
-  ASSETS?: Fetcher;
-  /** Version metadata binding (wrangler.toml [version_metadata]): the deployed version, for /healthz?verbose=1. */
-  CF_VERSION_METADATA?: WorkerVersionMetadata;
-  /** Days a finished job's shield keeps its copy after it was last asked for, then deletes it (default 30). */
-  SHIELD_IDLE_DAYS?: string;
-}
+// The configuration, declared once: ConfigSchema gives each var its meaning, parsing and
+// default; Env takes its vars from there, and readConfig parses them once per env object. Every
+// other module reads the parsed Config, the shield too (from its own env, src/shield.ts).
 
 /** Durable Object location hints (Cloudflare's list); anything else means "no hint". */
 const LOCATION_HINTS = [
@@ -99,29 +33,41 @@ export const MAX_UPSTREAM_BYTES = 16 * MiB;
 export const MAX_MEMORY_CACHE_BYTES = 64 * MiB;
 
 const ConfigSchema = z.object({
+  /** "production" (set in wrangler.toml's [env.production.vars]): fail closed while the deployment cannot serve real jobs. */
   DEPLOY_ENV: z
     .string()
     .transform((s) => s.trim().toLowerCase())
     .catch(''),
+  /** Upstream base URL, e.g. https://api.overmindlab.ai. Empty or unset: demo mode, nothing leaves the worker. */
   UPSTREAM_URL: z
     .string()
     .trim()
     .transform((s) => s.replace(/\/+$/, ''))
     .catch(''),
+  /** Secret: sent upstream as X-Api-Key. Never echoed, logged or part of a cache key. */
   OVERMIND_API_KEY: z.string().trim().catch(''),
+  /** Upstream timeout in milliseconds, covering headers and body (default 5000). */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).catch(5000),
+  /** Largest upstream body accepted, in bytes (default 5 MB). */
   UPSTREAM_MAX_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
     .max(MAX_UPSTREAM_BYTES)
     .catch(5 * MiB),
+  /** Seconds a completed, failed or cancelled job stays fresh (default 3600). */
   TTL_TERMINAL_SECONDS: seconds(3600),
+  /** Seconds a pending or running job stays fresh (default 10). */
   TTL_ACTIVE_SECONDS: seconds(10),
+  /** Seconds past freshness a copy is served at once while it is refreshed in the background (default 60). */
   STALE_WHILE_REVALIDATE_SECONDS: seconds(60),
+  /** Seconds past freshness a copy may stand in when the upstream fails (default 86400). */
   STALE_IF_ERROR_SECONDS: seconds(86_400),
+  /** Seconds an unknown job (upstream 404) is remembered (default 30). */
   NOT_FOUND_TTL_SECONDS: seconds(30),
+  /** Seconds the edge (Workers Cache) keeps a terminal job's answers; a change is purged by tag (default 86400). */
   EDGE_TTL_TERMINAL_SECONDS: seconds(86_400),
+  /** Where purges go instead of Workers Cache's own (a cache simulator in front of wrangler dev). Empty: Workers Cache. */
   EDGE_PURGE_URL: z
     .string()
     .trim()
@@ -135,6 +81,7 @@ const ConfigSchema = z.object({
       }
     })
     .catch(''),
+  /** Comma-separated fields removed from every public answer; `iterations.x` reaches into iterations (default celery_task_id,triggered_by). */
   REDACT_FIELDS: z
     .string()
     .catch('celery_task_id,triggered_by')
@@ -144,29 +91,39 @@ const ConfigSchema = z.object({
         .map((f) => f.trim())
         .filter(Boolean),
     ),
+  /** Byte bound of the in-isolate memory cache (default 16 MB). */
   MEMORY_CACHE_BYTES: z.coerce
     .number()
     .int()
     .min(0)
     .max(MAX_MEMORY_CACHE_BYTES)
     .catch(16 * MiB),
+  /** Where new shields are created, as a Durable Object locationHint (e.g. enam): near the upstream. Empty: near the first request. */
   SHIELD_LOCATION_HINT: z
     .string()
     .transform((v): LocationHint | null => LOCATION_HINTS.find((h) => h === v.trim().toLowerCase()) ?? null)
     .catch(null),
+  /** First wait after an upstream failure, in seconds; doubles per consecutive failure (default 1). */
   SHIELD_BACKOFF_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).catch(1),
+  /** Longest wait between two upstream calls for a failing job, in seconds (default 60). */
   SHIELD_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).catch(60),
+  /** Seconds between heartbeat comments on a live-events stream (default 15). */
   EVENTS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).catch(15),
+  /** Live-events streams one job serves at once (default 1000). */
   EVENTS_MAX_SUBSCRIBERS: z.coerce.number().int().min(1).max(100_000).catch(1000),
+  /** Live-events streams one client (CF-Connecting-IP) may hold on one job (default 20). */
   EVENTS_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).catch(20),
+  /** "off" disables the per-client miss limit (load tests from one address); default on. */
   MISS_RATE_LIMIT: z
     .string()
     .transform((s) => s.trim().toLowerCase() !== 'off')
     .catch(true),
+  /** "on" (default): reports, cards and comments may be indexed by search engines. "off": every job answer says noindex. Share links never may. */
   INDEXING: z
     .string()
     .transform((s) => s.trim().toLowerCase() !== 'off')
     .catch(true),
+  /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
   PUBLIC_ORIGIN: z
     .string()
     .trim()
@@ -180,19 +137,47 @@ const ConfigSchema = z.object({
     })
     .catch(''),
   // Unset or empty is public; any other value than the two words is kept, and fails closed (src/share.ts).
+  /** "public" (default): any job is readable by its id. "signed": only under a share link, /s/{token}/…; any other value fails closed. */
   SHARE_MODE: z
     .unknown()
     .transform((v) =>
       v == null ? 'public' : typeof v === 'string' ? v.trim().toLowerCase() || 'public' : 'invalid',
     ),
+  /** Secret: HMAC-SHA256 key of share links, at least 32 characters. Signed mode without it answers 503 on every job route. */
   SHARE_SECRET: z.string().trim().catch(''),
+  /** Secret: the secret before the last rotation, still accepted for verifying (never for minting). */
   SHARE_SECRET_PREVIOUS: z.string().trim().catch(''),
+  /** Longest `expires_in` POST /api/shares accepts, in seconds (default 31536000, one year). */
   SHARE_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(315_360_000).catch(31_536_000),
   // Past a year nobody can tell the copy is kept on purpose; 0 is not "forever" but malformed.
+  /** Days a finished job's shield keeps its copy after it was last asked for, then deletes it (default 30). */
   SHIELD_IDLE_DAYS: z.coerce.number().int().min(1).max(365).catch(30),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The platform's bindings wrangler.toml gives the worker; the vars are ConfigSchema's (above). */
+interface Bindings {
+  /** Durable Object binding: the per-job shield (src/shield.ts). Unset: isolates ask the source themselves. */
+  JOB_SHIELD?: DurableObjectNamespace<JobShield>;
+  /** Rate Limiting binding: upstream misses per client IP (wrangler.toml [[ratelimits]]). */
+  UPSTREAM_MISS_LIMITER?: RateLimit;
+  /** Rate Limiting binding: share links minted per client IP (wrangler.toml [[ratelimits]]). */
+  SHARE_MINT_LIMITER?: RateLimit;
+  /** Static Assets binding: fonts and emoji for scripts beyond Inter (wrangler.toml [assets]). Unset: those show placeholders. */
+  ASSETS?: Fetcher;
+  /** Version metadata binding (wrangler.toml [version_metadata]): the deployed version, for /healthz?verbose=1. */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+}
+
+/** Every var as the platform hands it over: a string, or unset. */
+type Vars = { [K in keyof typeof ConfigSchema.shape]?: string };
+
+/**
+ * The worker's env: its bindings and its vars. A var is declared once, in ConfigSchema (its
+ * meaning, parsing and default); every var is optional, and the README lists them.
+ */
+export interface Env extends Bindings, Vars {}
 
 const memo = new WeakMap<object, Config>();
 const rejected = new WeakMap<Config, string[]>();

@@ -1,15 +1,14 @@
 import type { Context } from 'hono';
 import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cache';
-import { isDemoMode, readConfig, type Config, type Env } from './env';
+import { readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
-import { demoSource } from './demo';
 import { originOf } from './lib/origin';
 import { logLine } from './log';
 import { uuid } from './schema';
 import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
-import { upstreamSource, type FetchFn, type JobSource } from './upstream';
+import { jobSource, type FetchFn, type JobSource } from './upstream';
 
 // What a request handler needs, built from the isolate's state, the env and the
 // request. Tests build the app with their own fetch, clock and cache.
@@ -88,7 +87,7 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
   const store = tieredStore(state.memory, state.cache, (what, err) =>
     deps.log({ event: 'cache_error', what, error: String(err) }),
   );
-  const source = isDemoMode(config) ? demoSource(deps.now) : upstreamSource(config, deps.fetch);
+  const source = jobSource(config, deps.fetch, deps.now);
   const waitUntil = (p: Promise<unknown>) => {
     const guarded = p.catch((err: unknown) => deps.log({ event: 'background_error', error: String(err) }));
     try {

@@ -1,11 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   fetchEntry,
-  freshSeconds,
   jobOf,
   round,
   scrub,
   ShieldTimeout,
+  type Copy,
   type JobEntry,
   type ShieldAnswer,
   type ShieldClient,
@@ -13,14 +13,14 @@ import {
 } from './cache';
 import { jobTag } from './caching';
 import { systemNow, type Now } from './clock';
-import { demoSource } from './demo';
-import { isDemoMode, readConfig, type Config, type Env } from './env';
+import { readConfig, type Config, type Env } from './env';
 import { AppError, errorShape, notFound, type ErrorShape } from './errors';
 import { logLine } from './log';
+import { decide, standsInFor, type Decision } from './policy';
 import { isTerminal, JOB_STATUSES, type Job } from './schema';
 import { endEvent, HEARTBEAT, jobEvent, retryField, retryMs } from './sse';
 import { summarize, type Summary } from './summary';
-import { upstreamSource, type JobSource } from './upstream';
+import { jobSource, type JobSource } from './upstream';
 
 // The job shield: one SQLite-backed Durable Object per source and job id, the only code that
 // asks the job source once isolates have one. It keeps the last good copy durably, makes one
@@ -133,8 +133,6 @@ export interface Refused {
   refused: string;
 }
 
-type Copy = { kind: 'job'; entry: JobEntry } | { kind: 'missing'; storedAt: number };
-
 interface Failure {
   count: number;
   retryAt: number;
@@ -162,9 +160,8 @@ export class JobShield extends DurableObject<Env> {
   #copy: Copy | null | undefined;
   #failure: Failure | null | undefined;
   #inflight: Promise<Refreshed> | null = null;
+  /** The job this object serves, once it has been asked. */
   #id: string | null = null;
-  /** The object's config, from its own env, once it has been asked: what the alarm polls with. */
-  #config: Config | null = null;
   #subs = new Set<Subscriber>();
   #nextBeat = 0;
   /** When this object deletes its storage (see forgetAt); persisted lazily, exact in memory. */
@@ -289,10 +286,10 @@ export class JobShield extends DurableObject<Env> {
    * heartbeat when due, and set the next alarm. With no subscribers it sets none.
    */
   override async alarm(): Promise<void> {
-    const config = this.#config;
     const id = this.#id;
     if (this.#subs.size === 0) return this.#forgetIfDue(shieldNow());
-    if (!config || !id) return;
+    if (!id) return;
+    const config = this.#settings();
     const now = shieldNow();
     if (now >= this.#nextPoll(config)) {
       try {
@@ -309,57 +306,60 @@ export class JobShield extends DurableObject<Env> {
   }
 
   /**
-   * The object's config is read from its own env (in a deployment the same vars as every
-   * isolate's), so no secret travels by RPC and the alarm polls with the object's rules, not a
-   * caller's. A caller that named the object by another source than the one this env asks is
-   * refused: a copy from one source is never served as another's. The isolate then asks its
-   * source itself.
+   * The object's settings: the one parsed Config of its own env (readConfig, once per env
+   * object), in a deployment the same vars and secrets every isolate reads. Read where they are
+   * used, the alarm included, so nothing secret travels by RPC and no caller's rules linger.
+   */
+  #settings(): Config {
+    return readConfig(shieldEnvOf(this.env));
+  }
+
+  /**
+   * The job a caller asks for, with the object's settings. A caller that named the object by
+   * another source than the one this env asks is refused: a copy from one source is never served
+   * as another's. The isolate then asks its source itself.
    */
   #adopt({ id, scope }: LoadRequest): Config | Refused {
     if (this.#id !== null && this.#id !== id) throw new Error('a shield serves one job');
-    const config = readConfig(shieldEnvOf(this.env));
+    const config = this.#settings();
     const own = sourceScope(this.#source(config));
     if (scope !== own) {
       this.#log({ event: 'shield_source_mismatch', level: 'error', id, caller: scope, own });
       return { ok: false, refused: 'the caller names another source than this shield asks' };
     }
     this.#id = id;
-    this.#config = config;
     return config;
   }
 
   async #answer(id: string, config: Config): Promise<ShieldAnswer> {
     const t = shieldNow();
     const copy = this.#readCopy();
-    if (copy?.kind === 'missing' && t - copy.storedAt < config.NOT_FOUND_TTL_SECONDS * 1000) {
+    const decision = decide(config, copy, t);
+    if (copy?.kind === 'missing' && decision.use === 'not-found') {
       return { ok: false, error: errorShape(notFound()), storedAt: copy.storedAt };
     }
     const good = copy?.kind === 'job' ? copy.entry : null;
+    if (good && decision.use === 'fresh') return { ok: true, entry: good, cache: 'HIT', stale: null };
     const failure = this.#readFailure();
     const backingOff = failure && t < failure.retryAt ? failure : null;
-    if (good) {
-      const age = (t - good.storedAt) / 1000;
-      const fresh = freshSeconds(config, good.status);
-      if (age < fresh) return { ok: true, entry: good, cache: 'HIT', stale: null };
-      if (age < fresh + config.STALE_WHILE_REVALIDATE_SECONDS) {
-        if (backingOff) return { ok: true, entry: good, cache: 'STALE', stale: backingOff.error };
-        this.ctx.waitUntil(
-          this.#refresh(id, config).catch((err: unknown) =>
-            this.#log({
-              event: 'shield_revalidate_failed',
-              id,
-              error: scrub(String(err), config.OVERMIND_API_KEY),
-            }),
-          ),
-        );
-        return { ok: true, entry: good, cache: 'STALE', stale: 'revalidating' };
-      }
+    if (good && decision.use === 'stale-while-revalidate') {
+      if (backingOff) return { ok: true, entry: good, cache: 'STALE', stale: backingOff.error };
+      this.ctx.waitUntil(
+        this.#refresh(id, config).catch((err: unknown) =>
+          this.#log({
+            event: 'shield_revalidate_failed',
+            id,
+            error: scrub(String(err), config.OVERMIND_API_KEY),
+          }),
+        ),
+      );
+      return { ok: true, entry: good, cache: 'STALE', stale: 'revalidating' };
     }
     if (backingOff) {
       // Inside the window the source is not asked, whatever the traffic.
       const wait = String(Math.max(1, Math.ceil((backingOff.retryAt - t) / 1000)));
       const error = { ...backingOff.error, headers: { ...backingOff.error.headers, 'Retry-After': wait } };
-      return this.#failed(good, error, t, config, undefined);
+      return this.#failed(good, decision, error, undefined);
     }
     const r = await this.#refresh(id, config);
     if (r.ok) {
@@ -368,23 +368,19 @@ export class JobShield extends DurableObject<Env> {
     if (r.error.code === 'not_found') {
       return { ok: false, error: errorShape(r.error), storedAt: shieldNow(), sourceMs: r.ms };
     }
-    return this.#failed(good, errorShape(r.error), t, config, r.ms);
+    return this.#failed(good, decision, errorShape(r.error), r.ms);
   }
 
-  /** Stale-if-error: the stored copy, marked with the reason, while it is young enough. */
+  /** Stale-if-error: the stored copy, marked with the reason, while the policy lets it stand in. */
   #failed(
     good: JobEntry | null,
+    decision: Decision,
     error: ErrorShape,
-    t: number,
-    config: Config,
     sourceMs: number | undefined,
   ): ShieldAnswer {
     const ms = sourceMs != null ? { sourceMs } : {};
-    if (good && error.code.startsWith('upstream_')) {
-      const age = (t - good.storedAt) / 1000;
-      if (age < freshSeconds(config, good.status) + config.STALE_IF_ERROR_SECONDS) {
-        return { ok: true, entry: good, cache: 'STALE', stale: error, ...ms };
-      }
+    if (good && decision.use === 'stale-if-error' && standsInFor(error.code)) {
+      return { ok: true, entry: good, cache: 'STALE', stale: error, ...ms };
     }
     return { ok: false, error, ...ms };
   }
@@ -472,7 +468,11 @@ export class JobShield extends DurableObject<Env> {
 
   /** The object's own platform fetch and the shields' clock. */
   #source(config: Config): JobSource {
-    return isDemoMode(config) ? demoSource(() => shieldNow()) : upstreamSource(config, (req) => fetch(req));
+    return jobSource(
+      config,
+      (req) => fetch(req),
+      () => shieldNow(),
+    );
   }
 
   #sourceDeps(config: Config): SourceDeps {
@@ -748,11 +748,12 @@ export class JobShield extends DurableObject<Env> {
   }
 
   async #schedule(): Promise<void> {
-    const config = this.#config;
-    if (!config || this.#subs.size === 0) {
+    const config = this.#settings();
+    if (this.#subs.size === 0) {
       await this.ctx.storage.deleteAlarm();
       this.#forgetScheduled = false;
-      if (config) await this.#scheduleForget(config);
+      // An object nobody has asked yet holds nothing to forget.
+      if (this.#id !== null) await this.#scheduleForget(config);
       return;
     }
     const at = Math.min(this.#nextPoll(config), this.#nextBeat);

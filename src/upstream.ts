@@ -1,5 +1,7 @@
+import type { Now } from './clock';
+import { demoSource } from './demo';
 import { AppError, notFound, truncate } from './errors';
-import type { Config } from './env';
+import { isDemoMode, type Config } from './env';
 import { readCapped } from './lib/body';
 
 // The one upstream call, and the mapping of everything it can do wrong to a precise error.
@@ -17,11 +19,16 @@ export interface JobSource {
   fetchJob(id: string): Promise<unknown>;
 }
 
-export function upstreamSource(config: Config, fetchFn: FetchFn): JobSource {
+/** The source a config names: the demo set without UPSTREAM_URL, else the upstream, asked with `fetchFn`. */
+export function jobSource(config: Config, fetchFn: FetchFn, now: Now): JobSource {
+  return isDemoMode(config) ? demoSource(now) : upstreamSource(config, fetchFn, now);
+}
+
+export function upstreamSource(config: Config, fetchFn: FetchFn, now: Now): JobSource {
   return {
     kind: 'upstream',
     cacheScope: config.UPSTREAM_URL,
-    fetchJob: (id) => fetchUpstreamJob(config, id, fetchFn),
+    fetchJob: (id) => fetchUpstreamJob(config, id, fetchFn, now),
   };
 }
 
@@ -35,14 +42,16 @@ export function fetchJobWithCallerKey(
   id: string,
   callerKey: string,
   fetchFn: FetchFn,
+  now: Now,
 ): Promise<unknown> {
-  return fetchUpstreamJob(config, id, fetchFn, { key: callerKey, caller: true });
+  return fetchUpstreamJob(config, id, fetchFn, now, { key: callerKey, caller: true });
 }
 
 async function fetchUpstreamJob(
   config: Config,
   id: string,
   fetchFn: FetchFn,
+  now: Now,
   as: { key: string; caller: boolean } = { key: config.OVERMIND_API_KEY, caller: false },
 ): Promise<unknown> {
   const url = `${config.UPSTREAM_URL}/api/jobs/${encodeURIComponent(id)}/`;
@@ -61,7 +70,7 @@ async function fetchUpstreamJob(
       throw mapFetchFailure(err, controller.signal, timeoutMs);
     }
     const text = await readText(res, config.UPSTREAM_MAX_BYTES, controller, timeoutMs);
-    return interpret(res, text, as.caller);
+    return interpret(res, text, now, as.caller);
   } finally {
     clearTimeout(timer);
   }
@@ -125,7 +134,7 @@ function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** Map an upstream status and body to the raw job or a precise error. */
-function interpret(res: Response, text: string, caller = false): unknown {
+function interpret(res: Response, text: string, now: Now, caller: boolean): unknown {
   const status = res.status;
   if (status === 200) {
     if (!isJsonType(res)) {
@@ -158,7 +167,7 @@ function interpret(res: Response, text: string, caller = false): unknown {
     );
   }
   if (status === 429) {
-    const retry = parseRetryAfter(res.headers.get('Retry-After'));
+    const retry = parseRetryAfter(res.headers.get('Retry-After'), now());
     throw new AppError(
       503,
       'upstream_rate_limited',
@@ -174,8 +183,8 @@ function interpret(res: Response, text: string, caller = false): unknown {
 
 const DEFAULT_RETRY_AFTER = 30;
 
-/** Retry-After as whole seconds from now; accepts delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+/** Retry-After as whole seconds from `now` (ms); accepts delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
   if (value == null) return null;
   const v = value.trim();
   if (/^\d{1,9}$/.test(v)) return Number(v);

@@ -75,7 +75,7 @@ export function shareRoutes(state: IsolateState) {
       if (s.source.kind === 'demo') {
         await s.source.fetchJob(id);
       } else {
-        const parsed = parseJob(await fetchJobWithCallerKey(s.config, id, key, s.deps.fetch));
+        const parsed = parseJob(await fetchJobWithCallerKey(s.config, id, key, s.deps.fetch, s.deps.now));
         if (!parsed.ok || parsed.job.id.toLowerCase() !== id) {
           throw new AppError(502, 'upstream_invalid', 'The upstream did not answer with that job.');
         }
