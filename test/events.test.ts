@@ -289,6 +289,35 @@ describe('one upstream call per period however many watch', () => {
     expect(await alarm()).toBe(forget);
   });
 
+  it('the alarm polls on the shield’s own settings, not those of the location that opened the stream', async () => {
+    const id = newJobId();
+    const time = shieldClock();
+    const job = liveJob(id);
+    const up = upstream(job.respond);
+    // This location would poll every second and beat every 2 s; the shields' own env says 30 s and 60 s.
+    const h = harness({
+      upstream: up,
+      env: shieldEnv({ TTL_ACTIVE_SECONDS: '1', EVENTS_HEARTBEAT_SECONDS: '2' }),
+      shieldVars: shieldEnv({ TTL_ACTIVE_SECONDS: '30', EVENTS_HEARTBEAT_SECONDS: '60' }),
+      clock: time,
+    });
+    const { events } = await open(h, id);
+    expect(asEvent(await events.next(10_000)).retry).toBe(30_000);
+    await jobEvent(events);
+    const t0 = time.now();
+    const alarm = () => runInDurableObject(stubFor(id), (_i, state) => state.storage.getAlarm());
+    expect(await alarm()).toBe(t0 + 30_000);
+    job.advance();
+    // Run early, 2 s in: by the shield's settings neither a poll nor a beat is due.
+    await tick(time, id, 2);
+    expect(callsFor(up, id)).toBe(1);
+    expect(await alarm()).toBe(t0 + 30_000);
+    await tick(time, id, 28);
+    expect(callsFor(up, id)).toBe(2);
+    expect((await jobEvent(events)).summary.iterations.done).toBe(2);
+    await events.cancel();
+  });
+
   it('each subscriber’s links follow the origin it came by; the shared copy holds none', async () => {
     const id = newJobId();
     const time = shieldClock();

@@ -199,3 +199,17 @@ describe('fault matrix', () => {
     }
   }
 });
+
+describe('Retry-After as an HTTP date', () => {
+  it('counts from the clock the worker is given, not the platform’s', async () => {
+    const c = clock();
+    const up = strictUpstream(() =>
+      json({ detail: 'throttled' }, 429, { 'Retry-After': new Date(c.now() + 42_000).toUTCString() }),
+    );
+    const h = harness({ upstream: up, clock: c, env: ENV });
+    const res = await h.fetch(`/api/jobs/${JOB_ID}/`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('X-Error-Code')).toBe('upstream_rate_limited');
+    expect(res.headers.get('Retry-After')).toBe('42');
+  });
+});
