@@ -37,6 +37,11 @@ export function jobTag(id: string): string {
   return id.toLowerCase();
 }
 
+/** The Cache-Tag header naming every job in `ids`, once each. */
+function tagsOf(ids: readonly string[]): { 'Cache-Tag': string } {
+  return { 'Cache-Tag': [...new Set(ids.map(jobTag))].join(',') };
+}
+
 function lifetime(maxAge: number, policy: CachePolicy): string {
   return `public, max-age=${maxAge}, stale-while-revalidate=${policy.STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${policy.STALE_IF_ERROR_SECONDS}`;
 }
@@ -50,7 +55,7 @@ export function jobCaching(
   answer: JobAnswer,
   ids: readonly string[],
 ): Record<string, string> {
-  const tags = { 'Cache-Tag': [...new Set(ids.map(jobTag))].join(',') };
+  const tags = tagsOf(ids);
   const stale = answer.staleReason;
   if (stale instanceof AppError) {
     // A stale copy shown because this client spent its miss budget is about this client.
@@ -73,7 +78,7 @@ export function jobCaching(
 
 /** A versioned image: its bytes never change for that URL. Tagged too, so a purge reaches everything of the job. */
 export function immutableCaching(ids: readonly string[]): Record<string, string> {
-  return { 'Cache-Control': IMMUTABLE, 'Cache-Tag': [...new Set(ids.map(jobTag))].join(',') };
+  return { 'Cache-Control': IMMUTABLE, ...tagsOf(ids) };
 }
 
 /** A redirect from an outdated image version to the current one: as fresh as the job, briefly. */
@@ -82,7 +87,7 @@ export function versionRedirectCaching(
   answer: JobAnswer,
   ids: readonly string[],
 ): Record<string, string> {
-  const tags = { 'Cache-Tag': [...new Set(ids.map(jobTag))].join(',') };
+  const tags = tagsOf(ids);
   if (answer.staleReason instanceof AppError) return { 'Cache-Control': NO_STORE, ...tags };
   return { 'Cache-Control': `public, max-age=${freshSeconds(config, answer.entry.status)}`, ...tags };
 }

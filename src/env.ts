@@ -23,6 +23,21 @@ type LocationHint = (typeof LOCATION_HINTS)[number];
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).catch(fallback);
 
+/** A URL var: what `pick` takes of it, or '' when it is empty or no URL. */
+const url = (pick: (u: URL) => string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => {
+      if (s === '') return '';
+      try {
+        return pick(new URL(s));
+      } catch {
+        return '';
+      }
+    })
+    .catch('');
+
 const MiB = 1024 * 1024;
 /**
  * Byte settings are bounded by what one isolate holds: 128 MB for everything, code and
@@ -68,19 +83,7 @@ const ConfigSchema = z.object({
   /** Seconds the edge (Workers Cache) keeps a terminal job's answers; a change is purged by tag (default 86400). */
   EDGE_TTL_TERMINAL_SECONDS: seconds(86_400),
   /** Where purges go instead of Workers Cache's own (a cache simulator in front of wrangler dev). Empty: Workers Cache. */
-  EDGE_PURGE_URL: z
-    .string()
-    .trim()
-    .transform((s) => {
-      if (s === '') return '';
-      try {
-        const url = new URL(s);
-        return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
-      } catch {
-        return '';
-      }
-    })
-    .catch(''),
+  EDGE_PURGE_URL: url((u) => (u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '')),
   /** Comma-separated fields removed from every public answer; `iterations.x` reaches into iterations (default celery_task_id,triggered_by). */
   REDACT_FIELDS: z
     .string()
@@ -124,18 +127,7 @@ const ConfigSchema = z.object({
     .transform((s) => s.trim().toLowerCase() !== 'off')
     .catch(true),
   /** Origin used for absolute URLs in pages and images, e.g. https://edge.example.com. Unset: the request's own origin. */
-  PUBLIC_ORIGIN: z
-    .string()
-    .trim()
-    .transform((s) => {
-      if (s === '') return '';
-      try {
-        return new URL(s).origin;
-      } catch {
-        return '';
-      }
-    })
-    .catch(''),
+  PUBLIC_ORIGIN: url((u) => u.origin),
   // Unset or empty is public; any other value than the two words is kept, and fails closed (src/share.ts).
   /** "public" (default): any job is readable by its id. "signed": only under a share link, /s/{token}/…; any other value fails closed. */
   SHARE_MODE: z
