@@ -1,6 +1,6 @@
 // Two cache tiers with one interface: a byte-bounded LRU in the isolate's memory,
-// in front of the Workers Cache API. Freshness is decided by the caller from
-// `storedAt` and its own clock; the tiers only keep things for at most `keepSeconds`.
+// in front of the Workers Cache API. What a copy is worth is decided by the caller from
+// `storedAt` and its own clock (src/policy.ts); the tiers only keep things for at most `keepSeconds`.
 
 export interface Stored {
   /** Small JSON-able facts about the body (status, etag, …). */
