@@ -1,16 +1,31 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Runs per property in test/properties.test.ts: fast-check's default of 100 for `npm test`
+ * before a commit; CI (.ci/run) sets PROPERTY_RUNS=1000 for a deeper search.
+ */
+const propertyRuns = Number(process.env.PROPERTY_RUNS ?? 100);
+if (!Number.isInteger(propertyRuns) || propertyRuns < 1) {
+  throw new Error(`PROPERTY_RUNS must be a positive integer, not ${process.env.PROPERTY_RUNS}`);
+}
+
 export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    exclude: ['test/browser/**', 'test/e2e/**', 'test/bench/**', 'node_modules/**'],
+    exclude: ['test/browser/**', 'test/e2e/**', 'test/quality/**', 'test/bench/**', 'node_modules/**'],
     // sanitize-html requires postcss, whose CommonJS requires the workers pool cannot resolve
     // one by one; pre-bundling it with Vite is the fix the Cloudflare plugin documents.
     // A test's deadline only guards against a hang: timings belong in `npm run bench`. Rendering
     // every demo card in both themes takes seconds on a loaded 2-core machine, past vitest's 5 s.
     testTimeout: 60_000,
+    // One module graph for every file: importing the worker (satori, resvg, fonts) once rather
+    // than per file is most of the suite's time. State that must not leak between files is
+    // reset by test/setup.ts, which runs before each file.
+    isolate: false,
+    setupFiles: ['./test/setup.ts'],
+    provide: { propertyRuns },
     deps: { optimizer: { ssr: { enabled: true, include: ['sanitize-html'] } } },
   },
 });

@@ -85,9 +85,6 @@ export function shieldClock(start = Date.parse('2036-01-01T00:00:00Z')): Clock {
 
 let cacheSeq = 0;
 
-// Each test starts with the shields reading wrangler.toml's vars (see harness).
-afterEach(() => setShieldEnv());
-
 export interface Harness {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   logs: Record<string, unknown>[];

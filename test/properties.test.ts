@@ -2,7 +2,7 @@ import type { Element } from 'domhandler';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { DomUtils, parseDocument } from 'htmlparser2';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { IterationSchema, JobSchema } from '../src/schema';
 import { LIVE_SCRIPT, liveScriptHash } from '../src/views/html/live';
 import {
@@ -21,8 +21,10 @@ import { clock, fakeUpstream, harness, json, type FakeUpstream, type Harness } f
 // shrunk counterexample replays exactly. Checks collect every violation of a body and
 // assert once, so one failure names all that is wrong and the passing path stays cheap.
 
-const RUNS = 1000;
-// A PNG costs ~80 ms and the satori card ~25 ms, too much for every one of 1,000 runs
+// Runs per property: PROPERTY_RUNS (vitest.config.ts), 100 by default, fast-check's own
+// default, so `npm test` stays fast enough for every commit; CI searches ten times deeper.
+const RUNS = inject('propertyRuns');
+// A PNG costs ~80 ms and the satori card ~25 ms, too much for every one of the runs
 // next to everything else. The run's own generated ticket decides, so sampling is part
 // of the counterexample: shrinking moves the ticket towards 0, i.e. towards checking.
 const PNG_EVERY = 50;
