@@ -1,4 +1,4 @@
-// Bundle the worker's render code (TS/TSX under src/ and templates/) for Node, so the
+// Bundle the worker's render code (TS/TSX under src/) for Node, so the
 // render benchmarks run in-process. Packages stay external (Node loads them from
 // node_modules); only the imports workerd gives module semantics are rewritten:
 //   *.wasm             → new WebAssembly.Module(bytes)   (wrangler's CompiledWasm rule)

@@ -39,7 +39,7 @@ const EXTRA = `
 export { buildComment } from './src/comment.ts';
 export { summarize } from './src/summary.ts';
 export { compareJobs } from './src/comparison.ts';
-export { renderComparePage } from './templates/compare.tsx';
+export { renderComparePage } from './src/views/html/compare.tsx';
 `;
 
 const ORIGIN = 'https://edge.example';

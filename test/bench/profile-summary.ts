@@ -20,7 +20,7 @@ const args = process.argv.slice(2);
 const top = args.includes('--top') ? Number(args[args.indexOf('--top') + 1]) : 25;
 const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--top');
 
-/** node_modules package, "bundle" for the bench bundle of src/ and templates/, else the file. */
+/** node_modules package, "bundle" for the bench bundle of src/, else the file. */
 function origin(url: string): string {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1] as string;
