@@ -7,6 +7,10 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
+    // Two files at a time, on any machine: most of a file's time is waiting on `wrangler dev`
+    // to start and on Chromium, so two overlap well even on 2 cores (the development machine
+    // and CI). Each file starts its own workers on ports of their own (test/node/wrangler.ts).
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
