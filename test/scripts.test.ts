@@ -498,6 +498,32 @@ describe('badge', () => {
     }
   });
 
+  it('measures from the width tables beside the subsets: a CJK, Hebrew or Arabic badge reads no font file', async () => {
+    const seen: string[] = [];
+    const spy: AssetSource = {
+      fetch: (input) => {
+        seen.push(new URL(input).pathname);
+        return assets.fetch(input);
+      },
+    };
+    const label = '客服分流 סיווג تصنيف';
+    const svg = await renderBadgeSvg(jobs.completed, {
+      label,
+      metric: 'best',
+      style: 'flat',
+      theme: 'light',
+      assets: spy,
+    });
+    expect(seen).toContain('/fonts/index.json');
+    expect(
+      seen.filter((p) => /^\/fonts\/noto-sans-(sc|hebrew|arabic)-.*\.json$/.test(p)).length,
+    ).toBeGreaterThan(2);
+    expect(seen.filter((p) => p.endsWith('.woff'))).toEqual([]);
+    // The same widths as when a card has loaded the faces through the shared loader.
+    await renderCardSvg({ ...jobs.completed, prompt_slug: label }, { theme: 'light', assets });
+    expect(svg).toBe(await badge(label, true));
+  });
+
   it('a Latin badge is the same with or without the assets', async () => {
     expect(await badge('coverage', true)).toBe(await badge('coverage', false));
   });
