@@ -346,6 +346,23 @@ export function StatusPill({ p, status }: { p: Palette; status: JobStatus | null
   );
 }
 
+/** The left-hand column of a card's figures, its content set at the bottom. */
+export function FigureColumn(props: { width: number; height: number; children: JSXNode[] }) {
+  return (
+    <div
+      style={{
+        display: 'flex',
+        flexDirection: 'column',
+        justifyContent: 'flex-end',
+        width: props.width,
+        height: props.height,
+      }}
+    >
+      {props.children}
+    </div>
+  );
+}
+
 /** The small capitals over a figure ("BEST SCORE"). */
 export function Eyebrow({ p, children }: { p: Palette; children: string }) {
   return (
@@ -467,15 +484,7 @@ function Headline({
   }
 
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'column',
-        justifyContent: 'flex-end',
-        width: LEFT_W,
-        height: MAIN_H,
-      }}
-    >
+    <FigureColumn width={LEFT_W} height={MAIN_H}>
       <Eyebrow p={p}>{running ? 'BEST SO FAR' : 'BEST SCORE'}</Eyebrow>
       <div
         style={{
@@ -491,7 +500,7 @@ function Headline({
       </div>
       <div style={{ display: 'flex', marginTop: 10, height: 44, alignItems: 'center' }}>{detail}</div>
       {bottom ? <div style={{ display: 'flex', marginTop: 12 }}>{bottom}</div> : null}
-    </div>
+    </FigureColumn>
   );
 }
 

@@ -9,6 +9,7 @@ import {
   CardHeader,
   CONTENT_W,
   Eyebrow,
+  FigureColumn,
   PALETTES,
   Pill,
   ROW,
@@ -111,15 +112,7 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
   const { best } = cmp;
   const [fg, bg] = directionColors(p, best.dir);
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'column',
-        justifyContent: 'flex-end',
-        width: LEFT_W,
-        height: MAIN_H,
-      }}
-    >
+    <FigureColumn width={LEFT_W} height={MAIN_H}>
       <Eyebrow p={p}>{isActive(head) ? 'CHANGE IN BEST SCORE SO FAR' : 'CHANGE IN BEST SCORE'}</Eyebrow>
       <div style={{ ...ROW, marginTop: 6 }}>
         <div
@@ -162,7 +155,7 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
           {formatScore(best.head)}
         </div>
       </div>
-    </div>
+    </FigureColumn>
   );
 }
 
