@@ -14,7 +14,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fontkit from 'fontkit';
-import * as prettier from 'prettier';
 import type { FontWidths, WidthTable } from '../src/views/common/widths.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +92,8 @@ export function subsetWidths(file400: string, file700: string): FontWidths {
 
 /** JSON as prettier formats it, so that `npm run lint` passes on the committed table. */
 export async function formatJson(value: unknown): Promise<string> {
+  // Loaded here: scripts/assets.ts (npm install) imports this module and needs no formatter.
+  const prettier = await import('prettier');
   const options = await prettier.resolveConfig(INTER_TABLE);
   return prettier.format(JSON.stringify(value), { ...options, parser: 'json' });
 }
