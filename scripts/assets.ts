@@ -2,6 +2,8 @@
 // Noto Sans SC/TC/JP/KR/Hebrew/Arabic as @fontsource ships them (WOFF, one file per Unicode-range
 // subset, weights 400 and 700), the Twemoji SVGs, and an index saying which file covers which
 // code points. Run by `npm install` (postinstall); the directory is generated, never committed.
+// Beside each subset's WOFF files, `<file>.json` holds their advance widths (scripts/font-widths.ts),
+// so that the worker measures text without parsing a font.
 //
 // The files are far too large for the script (≈ 36 MB of fonts, 3,700 emoji) and a Latin card needs
 // none of them, so they are assets read on demand through the binding, never part of start-up.
@@ -17,6 +19,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { subsetWidths } from './font-widths.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'assets');
@@ -66,6 +69,8 @@ for (const { family, subsets } of FAMILIES) {
       copyFileSync(from, join(out, 'fonts', `${file}-${weight}.woff`));
       fontFiles++;
     }
+    const [w400, w700] = WEIGHTS.map((weight) => join(out, 'fonts', `${file}-${weight}.woff`));
+    writeFileSync(join(out, 'fonts', `${file}.json`), JSON.stringify(subsetWidths(w400 ?? '', w700 ?? '')));
     index.push({ family, file, ranges: parseRanges(ranges) });
   }
 }

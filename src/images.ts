@@ -15,7 +15,7 @@ import interCyrillicExt700 from '@fontsource/inter/files/inter-cyrillic-ext-700-
 import interVietnamese400 from '@fontsource/inter/files/inter-vietnamese-400-normal.woff';
 import interVietnamese700 from '@fontsource/inter/files/inter-vietnamese-700-normal.woff';
 import type { Job } from './schema';
-import { readWoffAdvances, type Advances } from './woff';
+import { interMetrics, type Advances, type Metrics } from './views/common/widths';
 import {
   EMOJI,
   JOINERS,
@@ -61,7 +61,7 @@ import {
 import { BRAND } from './views/common/brand';
 
 // Score images: the Open Graph card (satori → SVG, resvg → PNG) and the badge
-// (hand-written SVG measured with the fonts' advances). Pure functions of a job and
+// (an SVG measured with the fonts' advances, from tables generated at build time). Pure functions of a job and
 // of where other scripts' fonts come from (src/scripts.ts); routes, caching and ETags
 // live elsewhere.
 
@@ -93,20 +93,20 @@ interface Face {
 // other subsets it ships, ~250 KB in all. Together they draw Latin, Greek,
 // Cyrillic and Vietnamese; CJK, Hebrew, Arabic and emoji come from the assets
 // when a card needs them (src/scripts.ts), and the rest through `drawable` below.
-const FACES: Face[] = [
-  { name: 'Inter', weight: 400, data: interLatin400 },
-  { name: 'Inter', weight: 700, data: interLatin700 },
-  { name: 'Inter Latin Ext', weight: 400, data: interLatinExt400 },
-  { name: 'Inter Latin Ext', weight: 700, data: interLatinExt700 },
-  { name: 'Inter Greek', weight: 400, data: interGreek400 },
-  { name: 'Inter Greek', weight: 700, data: interGreek700 },
-  { name: 'Inter Cyrillic', weight: 400, data: interCyrillic400 },
-  { name: 'Inter Cyrillic', weight: 700, data: interCyrillic700 },
-  { name: 'Inter Cyrillic Ext', weight: 400, data: interCyrillicExt400 },
-  { name: 'Inter Cyrillic Ext', weight: 700, data: interCyrillicExt700 },
-  { name: 'Inter Vietnamese', weight: 400, data: interVietnamese400 },
-  { name: 'Inter Vietnamese', weight: 700, data: interVietnamese700 },
-];
+// The same subsets, in the same order, as the width table (INTER_SUBSETS in scripts/font-widths.ts).
+const FACES: Face[] = (
+  [
+    ['Inter', interLatin400, interLatin700],
+    ['Inter Latin Ext', interLatinExt400, interLatinExt700],
+    ['Inter Greek', interGreek400, interGreek700],
+    ['Inter Cyrillic', interCyrillic400, interCyrillic700],
+    ['Inter Cyrillic Ext', interCyrillicExt400, interCyrillicExt700],
+    ['Inter Vietnamese', interVietnamese400, interVietnamese700],
+  ] as const
+).flatMap(([name, regular, bold]): Face[] => [
+  { name, weight: 400, data: regular },
+  { name, weight: 700, data: bold },
+]);
 
 // The same array every call: satori caches parsed fonts by their ArrayBuffer.
 const SATORI_FONTS = FACES.map((f) => ({
@@ -117,11 +117,7 @@ const SATORI_FONTS = FACES.map((f) => ({
 }));
 
 /** Advance widths per weight, merged over the subsets (first wins). */
-export type { Advances };
-export interface Metrics {
-  400: Advances;
-  700: Advances;
-}
+export type { Advances, Metrics };
 
 /** Memoise an async step; a failure is forgotten so that the next call tries again. */
 function once<T>(step: () => Promise<T>): () => Promise<T> {
@@ -134,23 +130,15 @@ function once<T>(step: () => Promise<T>): () => Promise<T> {
 }
 
 // Each step once per isolate, from imported modules: nothing is compiled from bytes
-// and nothing is fetched. Separate steps so a badge never waits for resvg's 2.4 MB.
+// and nothing is fetched. Separate steps so a badge never waits for resvg's 2.4 MB; the badge
+// needs neither, only Inter's advances (a table decoded on first use).
 const satoriReady = once(async () => initSatori(yogaWasm));
 const resvgReady = once(() => initResvg(resvgWasm));
-const metricsReady = once(async (): Promise<Metrics> => {
-  const tables = await Promise.all(FACES.map((f) => readWoffAdvances(f.data)));
-  const metrics: Metrics = { 400: new Map(), 700: new Map() };
-  FACES.forEach((face, i) => {
-    const into = metrics[face.weight];
-    for (const [cp, adv] of tables[i] ?? []) if (!into.has(cp)) into.set(cp, adv);
-  });
-  return metrics;
-});
 
 /** Everything the renderers need; call it to warm an isolate. Resolves to the font metrics. */
 export async function initImages(): Promise<Metrics> {
-  const [, , metrics] = await Promise.all([satoriReady(), resvgReady(), metricsReady()]);
-  return metrics;
+  await Promise.all([satoriReady(), resvgReady()]);
+  return interMetrics();
 }
 
 // ---------------------------------------------------------------------------
@@ -262,7 +250,8 @@ export async function renderElementSvg(
   build: (text: TextFn) => CardNode,
   assets?: AssetSource | null,
 ): Promise<string> {
-  const [metrics] = await Promise.all([metricsReady(), satoriReady()]);
+  await satoriReady();
+  const metrics = interMetrics();
   const inter = (cp: number) => metrics[400].has(cp);
   let plan: ScriptPlan | null = null;
   if (assets) {
@@ -597,7 +586,7 @@ export async function renderMessageBadge(
   color: BadgeColor | string,
   opts: { style: BadgeStyle; theme: BadgeTheme; assets?: AssetSource | null | undefined },
 ): Promise<string> {
-  const metrics = await metricsReady();
+  const metrics = interMetrics();
   const spec = {
     label: badgeLabel(label),
     message: clip(cleanText(message), MAX_MESSAGE) || DASH,
@@ -611,7 +600,9 @@ export async function renderMessageBadge(
   const strings = [spec.label, spec.message]
     .flatMap((s) => [s, s.toUpperCase()])
     .map((s) => shapeArabic(s).replace(NOT_NOTO, ''));
-  const plan = opts.assets ? await planScripts(strings, inter, opts.assets, { emoji: false }) : null;
+  const plan = opts.assets
+    ? await planScripts(strings, inter, opts.assets, { emoji: false, faces: false })
+    : null;
   return badgeSvg(spec, measurer(metrics, plan));
 }
 

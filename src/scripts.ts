@@ -1,12 +1,14 @@
 import bidiFactory from 'bidi-js';
 import reshaper from 'arabic-persian-reshaper';
 import { ByteLru } from './store';
-import { readWoffAdvances, type Advances } from './woff';
+import { decodeWidths, type Advances, type FontWidths } from './views/common/widths';
 
 // Scripts beyond what the bundled Inter draws: CJK, Hebrew, Arabic and emoji. Their fonts (Noto
 // Sans SC/TC/JP/KR/Hebrew/Arabic, split by @fontsource into Unicode-range subsets) and the Twemoji
 // SVGs are Static Assets (wrangler.toml [assets], built by scripts/assets.ts), read through the
-// ASSETS binding only when a card's strings need them, each file once per isolate. Nothing is
+// ASSETS binding only when a card's strings need them, each file once per isolate; their advance
+// widths come from a table generated beside each subset at build time (scripts/font-widths.ts), so a
+// badge, which only measures, never reads a font. Nothing is
 // fetched from a third party. satori does not reorder right-to-left text or join Arabic letters,
 // so strings are shaped (Arabic presentation forms) and put in visual order (the Unicode
 // Bidirectional Algorithm) before satori sees them.
@@ -90,6 +92,10 @@ function cached<T>(
 
 /** Bytes of font files kept per isolate (WOFF as read; satori's parsed faces go with them). */
 export const FONT_CACHE_BYTES = 8 * 1024 * 1024;
+/** Bytes of decoded width tables kept per isolate (as estimated by WIDTH_ENTRY_BYTES). */
+export const WIDTHS_CACHE_BYTES = 2 * 1024 * 1024;
+// What one code point's entry costs in a Map, roughly: the cache's bound, not an exact count.
+const WIDTH_ENTRY_BYTES = 40;
 /** Font subsets one card may load (each is two files, 400 and 700); a CJK title needs a few. */
 export const MAX_FILES_PER_CARD = 40;
 /** Bytes of emoji pictures kept per isolate. */
@@ -108,15 +114,17 @@ interface FamilyIndex {
 }
 
 interface LoadedFile {
-  faces: [ScriptFont, ScriptFont];
+  /** Empty when only the widths were asked for (a badge). */
+  faces: ScriptFont[];
   advances: [Advances, Advances];
 }
 
 interface Loader {
   index: () => Promise<Map<Family, FamilyIndex>>;
-  file: (file: string) => Promise<LoadedFile>;
+  widths: (file: string) => Promise<[Advances, Advances]>;
+  faces: (file: string) => Promise<[ScriptFont, ScriptFont]>;
   emoji: (name: string) => Promise<Picture | null>;
-  bytes: () => { fonts: number; emoji: number };
+  bytes: () => { fonts: number; widths: number; emoji: number };
 }
 
 interface Picture {
@@ -142,20 +150,27 @@ function loaderFor(assets: AssetSource): Loader {
       indexPromise = undefined;
       throw err;
     }));
-  const file = cached(
-    async (name: string): Promise<LoadedFile> => {
-      const load = async (weight: 400 | 700) => {
+  const faces = cached(
+    async (name: string): Promise<[ScriptFont, ScriptFont]> => {
+      const load = async (weight: 400 | 700): Promise<ScriptFont> => {
         const res = await fetchAsset(assets, `/fonts/${name}-${weight}.woff`);
         if (!res) throw new Error(`asset /fonts/${name}-${weight}.woff missing`);
-        const data = await res.arrayBuffer();
-        const face: ScriptFont = { name, weight, style: 'normal', data };
-        return { face, advances: await readWoffAdvances(data) };
+        return { name, weight, style: 'normal', data: await res.arrayBuffer() };
       };
-      const [regular, bold] = await Promise.all([load(400), load(700)]);
-      return { faces: [regular.face, bold.face], advances: [regular.advances, bold.advances] };
+      return Promise.all([load(400), load(700)]);
     },
-    (f) => f.faces[0].data.byteLength + f.faces[1].data.byteLength,
+    (f) => f[0].data.byteLength + f[1].data.byteLength,
     FONT_CACHE_BYTES,
+  );
+  const widths = cached(
+    async (name: string): Promise<[Advances, Advances]> => {
+      const res = await fetchAsset(assets, `/fonts/${name}.json`);
+      if (!res) throw new Error(`asset /fonts/${name}.json missing: run \`npm install\` (scripts/assets.ts)`);
+      const table = (await res.json()) as FontWidths;
+      return [decodeWidths(table[400]), decodeWidths(table[700])];
+    },
+    (w) => (w[0].size + w[1].size) * WIDTH_ENTRY_BYTES,
+    WIDTHS_CACHE_BYTES,
   );
   const emoji = cached(
     async (name: string): Promise<Picture | null> => {
@@ -174,16 +189,17 @@ function loaderFor(assets: AssetSource): Loader {
   );
   l = {
     index,
-    file: file.get,
+    widths: widths.get,
+    faces: faces.get,
     emoji: emoji.get,
-    bytes: () => ({ fonts: file.bytes(), emoji: emoji.bytes() }),
+    bytes: () => ({ fonts: faces.bytes(), widths: widths.bytes(), emoji: emoji.bytes() }),
   };
   loaders.set(assets, l);
   return l;
 }
 
-/** Bytes the isolate keeps for this source's fonts and emoji (for tests and the bench). */
-export function assetCacheBytes(assets: AssetSource): { fonts: number; emoji: number } {
+/** Bytes the isolate keeps for this source's fonts, width tables and emoji (for tests and the bench). */
+export function assetCacheBytes(assets: AssetSource): { fonts: number; widths: number; emoji: number } {
   return loaderFor(assets).bytes();
 }
 
@@ -291,9 +307,11 @@ export async function planScripts(
   strings: readonly string[],
   inter: (cp: number) => boolean,
   assets: AssetSource,
-  opts: { emoji?: boolean } = {},
+  opts: { emoji?: boolean; faces?: boolean } = {},
 ): Promise<ScriptPlan | null> {
   const wantEmoji = opts.emoji ?? true;
+  // Without faces (a badge, which measures only), `fonts` stays empty and no WOFF is read.
+  const wantFaces = opts.faces ?? true;
   const missing = new Set<number>();
   const pictures = new Set<string>();
   for (const s of strings) {
@@ -342,7 +360,15 @@ export async function planScripts(
         if (chosenNames.size + wanted.size >= MAX_FILES_PER_CARD && !wanted.has(sub.file)) continue;
         wanted.set(sub.file, sub);
       }
-      const files = await Promise.all(Array.from(wanted.keys(), (name) => loader.file(name)));
+      const files = await Promise.all(
+        Array.from(wanted.keys(), async (name): Promise<LoadedFile> => {
+          const [advances, fonts] = await Promise.all([
+            loader.widths(name),
+            wantFaces ? loader.faces(name) : [],
+          ]);
+          return { faces: fonts, advances };
+        }),
+      );
       files.forEach((f, i) => {
         const name = Array.from(wanted.keys())[i] ?? '';
         chosenNames.add(name);

@@ -174,6 +174,23 @@ describe('badge', () => {
     }
   });
 
+  it('keeps a label with quotes, ampersands and angle brackets as text, character for character', async () => {
+    const label = `O'Reilly & "Sons" <b>x</b>`;
+    const texts = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true });
+    for (const style of STYLES) {
+      const svg = await badge(jobs.completed, { label, style });
+      const doc = texts.parse(svg) as { svg: { 'aria-label': string; title: string } };
+      expect(doc.svg['aria-label']).toBe(`${label}: 87.5 ▲ +12.3`);
+      expect(doc.svg.title).toBe(`${label}: 87.5 ▲ +12.3`);
+      // Two of them on `flat` (the shadow and the text), one otherwise.
+      const shown = style === 'for-the-badge' ? label.toUpperCase() : label;
+      const escaped = shown.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      expect(svg.split(`>${escaped.replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</text>`).length - 1).toBe(
+        style === 'flat' ? 2 : 1,
+      );
+    }
+  });
+
   it('grows with the label, by the glyphs actually in it', async () => {
     const short = badgeWidth(await badge(jobs.completed, { label: 'a' }));
     const long = badgeWidth(await badge(jobs.completed, { label: 'a much longer label' }));

@@ -19,6 +19,7 @@ import { parseJob, type Job } from '../src/schema';
 import {
   assetCacheBytes,
   FONT_CACHE_BYTES,
+  WIDTHS_CACHE_BYTES,
   MAX_FILES_PER_CARD,
   graphemes,
   JOINERS,
@@ -496,6 +497,49 @@ describe('badge', () => {
       // The text stays text: the label as written, for the viewer's fonts to draw.
       expect(svg).toContain(`>${label}</text>`);
     }
+  });
+
+  it('measures from the width tables beside the subsets: a CJK, Hebrew or Arabic badge reads no font file', async () => {
+    const seen: string[] = [];
+    const spy: AssetSource = {
+      fetch: (input) => {
+        seen.push(new URL(input).pathname);
+        return assets.fetch(input);
+      },
+    };
+    const label = '客服分流 סיווג تصنيف';
+    const svg = await renderBadgeSvg(jobs.completed, {
+      label,
+      metric: 'best',
+      style: 'flat',
+      theme: 'light',
+      assets: spy,
+    });
+    expect(seen).toContain('/fonts/index.json');
+    expect(
+      seen.filter((p) => /^\/fonts\/noto-sans-(sc|hebrew|arabic)-.*\.json$/.test(p)).length,
+    ).toBeGreaterThan(2);
+    expect(seen.filter((p) => p.endsWith('.woff'))).toEqual([]);
+    // The same widths as when a card has loaded the faces through the shared loader.
+    await renderCardSvg({ ...jobs.completed, prompt_slug: label }, { theme: 'light', assets });
+    expect(svg).toBe(await badge(label, true));
+  });
+
+  it('keeps at most WIDTHS_CACHE_BYTES of width tables however many subsets the badges measure', async () => {
+    const own: AssetSource = { fetch: (input) => assets.fetch(input) };
+    const measure = (label: string) =>
+      renderBadgeSvg(jobs.completed, { label, metric: 'best', style: 'flat', theme: 'light', assets: own });
+    const first = await measure('客服分流');
+    // Labels of 40 Han characters spread over the block: together they touch most subsets.
+    for (let block = 0; block < 30; block++) {
+      const chars = Array.from({ length: 40 }, (_, i) => String.fromCodePoint(0x4e00 + block * 700 + i * 17));
+      await measure(chars.join(''));
+      expect(assetCacheBytes(own).widths).toBeLessThanOrEqual(WIDTHS_CACHE_BYTES);
+    }
+    expect(assetCacheBytes(own).widths).toBeGreaterThan(WIDTHS_CACHE_BYTES / 2);
+    // No font file was read for any of them, and an evicted table is read again to the same widths.
+    expect(assetCacheBytes(own).fonts).toBe(0);
+    expect(await measure('客服分流')).toBe(first);
   });
 
   it('a Latin badge is the same with or without the assets', async () => {

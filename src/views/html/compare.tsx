@@ -17,7 +17,8 @@ import {
   Empty,
   Section,
   StatusPill,
-  TableWrap,
+  DataTable,
+  numCol,
   formatSigned,
   formatUtc,
   plural,
@@ -135,41 +136,24 @@ function Dimensions({ cmp }: { cmp: Comparison }) {
         </>
       }
     >
-      <TableWrap label="Dimension changes">
-        <table class="data">
-          <caption class="sr-only">
-            Each dimension's score in the base run and in this run, and the change.
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Dimension</th>
-              <th scope="col" class="num">
-                Base run
-              </th>
-              <th scope="col" class="num">
-                This run
-              </th>
-              <th scope="col" class="num">
-                Change
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {cmp.dimensions.map((d) => (
-              <tr>
-                <th scope="row" class="name" dir="auto">
-                  {d.label}
-                </th>
-                <td class="num">{formatSigned(d.base)}</td>
-                <td class="num">{formatSigned(d.head)}</td>
-                <td class="num">
-                  <Change dir={d.dir} text={formatDelta(d.change)} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable
+        label="Dimension changes"
+        caption="Each dimension's score in the base run and in this run, and the change."
+        columns={['Dimension', numCol('Base run'), numCol('This run'), numCol('Change')]}
+      >
+        {cmp.dimensions.map((d) => (
+          <tr>
+            <th scope="row" class="name" dir="auto">
+              {d.label}
+            </th>
+            <td class="num">{formatSigned(d.base)}</td>
+            <td class="num">{formatSigned(d.head)}</td>
+            <td class="num">
+              <Change dir={d.dir} text={formatDelta(d.change)} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {cmp.dimensionsOmitted > 0 ? (
         <p class="note">{plural(cmp.dimensionsOmitted, 'more dimension')} left out.</p>
       ) : null}
@@ -344,47 +328,29 @@ function ChartSection({ base, head, cmp }: { base: Job; head: Job; cmp: Comparis
         </figcaption>
       </figure>
       <h3 id="iterations">Iterations</h3>
-      <TableWrap label="Iterations of both runs" tall={n > 25}>
-        <table class="data">
-          <caption class="sr-only">
-            The average score of each iteration of the base run and of this run, by position, and the change.
-          </caption>
-          <thead>
+      <DataTable
+        label="Iterations of both runs"
+        tall={n > 25}
+        caption="The average score of each iteration of the base run and of this run, by position, and the change."
+        columns={[numCol('#'), numCol('Base run'), numCol('This run'), numCol('Change')]}
+      >
+        {Array.from({ length: n }, (_, i) => {
+          const bv = b.scores[i] ?? null;
+          const hv = h.scores[i] ?? null;
+          const change = bv != null && hv != null ? hv - bv : null;
+          return (
             <tr>
-              <th scope="col" class="num">
-                #
+              <th scope="row" class="num">
+                {i + 1}
               </th>
-              <th scope="col" class="num">
-                Base run
-              </th>
-              <th scope="col" class="num">
-                This run
-              </th>
-              <th scope="col" class="num">
-                Change
-              </th>
+              <td class="num">{formatScore(bv)}</td>
+              <td class="num">{formatScore(hv)}</td>
+              {/* Sign and colour only: 2,000 rows stay light, and the header says what it is. */}
+              <td class={`num dir-${direction(change)}`}>{formatDelta(change)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {Array.from({ length: n }, (_, i) => {
-              const bv = b.scores[i] ?? null;
-              const hv = h.scores[i] ?? null;
-              const change = bv != null && hv != null ? hv - bv : null;
-              return (
-                <tr>
-                  <th scope="row" class="num">
-                    {i + 1}
-                  </th>
-                  <td class="num">{formatScore(bv)}</td>
-                  <td class="num">{formatScore(hv)}</td>
-                  {/* Sign and colour only: 2,000 rows stay light, and the header says what it is. */}
-                  <td class={`num dir-${direction(change)}`}>{formatDelta(change)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableWrap>
+          );
+        })}
+      </DataTable>
     </Section>
   );
 }

@@ -4,7 +4,7 @@ import { renderMarkdown } from '../../markdown';
 import type { CodeSample, OpenApiDocument } from '../../openapi';
 import { SERVICE_NAME } from '../../present';
 import { Layout, renderDocument } from './layout';
-import { Section, TableWrap } from './sections/common';
+import { DataTable, Section, numCol } from './sections/common';
 
 // /docs: the OpenAPI document (src/openapi.ts) as a page, rendered on the server in the site's
 // style, without JavaScript. Everything shown comes from the document, so the page and
@@ -81,38 +81,26 @@ function constraints(s: SchemaValue): string[] {
 function ParamRows(props: { doc: OpenApiDocument; params: oas32.ParameterObject[]; of: string }) {
   const { doc, params } = props;
   return (
-    <TableWrap label={`Parameters of ${props.of}`}>
-      <table class="data">
-        <thead>
+    <DataTable label={`Parameters of ${props.of}`} columns={['Name', 'In', 'Type', 'Description']}>
+      {params.map((p) => {
+        const schema = p.schema ? resolve<SchemaValue>(doc, p.schema) : undefined;
+        const extra = schema ? constraints(schema) : [];
+        return (
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">In</th>
-            <th scope="col">Type</th>
-            <th scope="col">Description</th>
+            <th scope="row">
+              <code>{p.name}</code>
+              {p.required ? <span class="subtle"> required</span> : null}
+            </th>
+            <td>{p.in}</td>
+            <td>{typeText(doc, p.schema)}</td>
+            <td>
+              {p.description ?? schema?.description ?? ''}
+              {extra.length ? <span class="subtle"> ({extra.join('; ')})</span> : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {params.map((p) => {
-            const schema = p.schema ? resolve<SchemaValue>(doc, p.schema) : undefined;
-            const extra = schema ? constraints(schema) : [];
-            return (
-              <tr>
-                <th scope="row">
-                  <code>{p.name}</code>
-                  {p.required ? <span class="subtle"> required</span> : null}
-                </th>
-                <td>{p.in}</td>
-                <td>{typeText(doc, p.schema)}</td>
-                <td>
-                  {p.description ?? schema?.description ?? ''}
-                  {extra.length ? <span class="subtle"> ({extra.join('; ')})</span> : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableWrap>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -177,58 +165,46 @@ function ResponseRows(props: { doc: OpenApiDocument; responses: oas32.ResponsesO
     for (const h of Object.keys(res.headers ?? {})) errorHeaders.add(h);
   }
   return (
-    <TableWrap label={`Responses of ${props.of}`}>
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">Status</th>
-            <th scope="col">Body</th>
-            <th scope="col">Headers</th>
-            <th scope="col">Meaning</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ok.map(([status, res]) => (
-            <tr>
-              <th scope="row" class="num">
-                {status}
-              </th>
-              <td>
-                <MediaTypes doc={doc} content={Object.entries(res.content ?? {})} />
-              </td>
-              <td>
-                <HeaderNames names={Object.keys(res.headers ?? {})} />
-              </td>
-              <td>
-                <Md text={res.description} inline />
-              </td>
-            </tr>
-          ))}
-          {failed.length ? (
-            <tr>
-              <th scope="row" class="num">
-                errors
-              </th>
-              <td>
-                <MediaTypes doc={doc} content={[...errorTypes]} />
-              </td>
-              <td>
-                <HeaderNames names={[...errorHeaders]} />
-              </td>
-              <td>
-                <ul class="statuses">
-                  {failed.map(([status, res]) => (
-                    <li>
-                      <strong>{status}</strong> <Md text={res.description} inline />
-                    </li>
-                  ))}
-                </ul>
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
-    </TableWrap>
+    <DataTable label={`Responses of ${props.of}`} columns={['Status', 'Body', 'Headers', 'Meaning']}>
+      {ok.map(([status, res]) => (
+        <tr>
+          <th scope="row" class="num">
+            {status}
+          </th>
+          <td>
+            <MediaTypes doc={doc} content={Object.entries(res.content ?? {})} />
+          </td>
+          <td>
+            <HeaderNames names={Object.keys(res.headers ?? {})} />
+          </td>
+          <td>
+            <Md text={res.description} inline />
+          </td>
+        </tr>
+      ))}
+      {failed.length ? (
+        <tr>
+          <th scope="row" class="num">
+            errors
+          </th>
+          <td>
+            <MediaTypes doc={doc} content={[...errorTypes]} />
+          </td>
+          <td>
+            <HeaderNames names={[...errorHeaders]} />
+          </td>
+          <td>
+            <ul class="statuses">
+              {failed.map(([status, res]) => (
+                <li>
+                  <strong>{status}</strong> <Md text={res.description} inline />
+                </li>
+              ))}
+            </ul>
+          </td>
+        </tr>
+      ) : null}
+    </DataTable>
   );
 }
 
@@ -299,48 +275,37 @@ function PropertyTable(props: { doc: OpenApiDocument; schema: SchemaValue; label
   const rows = Object.entries(schema.properties ?? {});
   if (rows.length === 0) return <p class="note">{typeText(doc, schema)}</p>;
   return (
-    <TableWrap label={label}>
-      <table class="data">
-        <thead>
+    <DataTable label={label} columns={['Field', 'Type', 'Description']}>
+      {rows.map(([name, s]) => {
+        const resolved = resolve<SchemaValue>(doc, s);
+        const extra = constraints(resolved);
+        const nested = isRef(s) && doc.components?.schemas?.[refName(s.$ref)] ? refName(s.$ref) : null;
+        return (
           <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Type</th>
-            <th scope="col">Description</th>
+            <th scope="row">
+              <code>{name}</code>
+              {required.has(name) ? <span class="subtle"> required</span> : null}
+            </th>
+            <td>
+              {nested ? <a href={`#schema-${nested}`}>{nested}</a> : typeText(doc, s)}
+              {resolved.type === 'object' && resolved.properties ? (
+                <span class="subtle">
+                  {' '}
+                  with{' '}
+                  {Object.keys(resolved.properties)
+                    .map((k) => k)
+                    .join(', ')}
+                </span>
+              ) : null}
+            </td>
+            <td>
+              {resolved.description ?? ''}
+              {extra.length ? <span class="subtle"> ({extra.join('; ')})</span> : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map(([name, s]) => {
-            const resolved = resolve<SchemaValue>(doc, s);
-            const extra = constraints(resolved);
-            const nested = isRef(s) && doc.components?.schemas?.[refName(s.$ref)] ? refName(s.$ref) : null;
-            return (
-              <tr>
-                <th scope="row">
-                  <code>{name}</code>
-                  {required.has(name) ? <span class="subtle"> required</span> : null}
-                </th>
-                <td>
-                  {nested ? <a href={`#schema-${nested}`}>{nested}</a> : typeText(doc, s)}
-                  {resolved.type === 'object' && resolved.properties ? (
-                    <span class="subtle">
-                      {' '}
-                      with{' '}
-                      {Object.keys(resolved.properties)
-                        .map((k) => k)
-                        .join(', ')}
-                    </span>
-                  ) : null}
-                </td>
-                <td>
-                  {resolved.description ?? ''}
-                  {extra.length ? <span class="subtle"> ({extra.join('; ')})</span> : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableWrap>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -420,64 +385,41 @@ export function DocsPage({ doc, origin }: { doc: OpenApiDocument; origin: string
           title={SHARED_TAG}
           lead="In signed mode every job URL answers only under a share link: the same route, prefixed by /s/{token}, with the same parameters and answers, plus 410 for an expired link."
         >
-          <TableWrap label="Share-link paths">
-            <table class="data">
-              <thead>
+          <DataTable label="Share-link paths" columns={['Path', 'Same as']}>
+            {shared.map((e) => {
+              const base = e.op.operationId?.replace(/Shared$/, '');
+              return (
                 <tr>
-                  <th scope="col">Path</th>
-                  <th scope="col">Same as</th>
+                  <th scope="row">
+                    <code>
+                      {e.method.toUpperCase()} {e.path}
+                    </code>
+                  </th>
+                  <td>
+                    {base ? (
+                      <a href={`#${base}`}>{e.op.summary?.replace(/, under a share link$/, '')}</a>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {shared.map((e) => {
-                  const base = e.op.operationId?.replace(/Shared$/, '');
-                  return (
-                    <tr>
-                      <th scope="row">
-                        <code>
-                          {e.method.toUpperCase()} {e.path}
-                        </code>
-                      </th>
-                      <td>
-                        {base ? (
-                          <a href={`#${base}`}>{e.op.summary?.replace(/, under a share link$/, '')}</a>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableWrap>
+              );
+            })}
+          </DataTable>
         </Section>
       ) : null}
       <Section id="errors" title="Errors" lead="The code of every error, and the status it comes with.">
-        <TableWrap label="Error codes">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col" class="num">
-                  Status
-                </th>
-                <th scope="col">Meaning</th>
-              </tr>
-            </thead>
-            <tbody>
-              {codes.map((c) => (
-                <tr>
-                  <th scope="row">
-                    <code>{c.code}</code>
-                  </th>
-                  <td class="num">{c.status}</td>
-                  <td>
-                    <Md text={c.meaning} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable label="Error codes" columns={['Code', numCol('Status'), 'Meaning']}>
+          {codes.map((c) => (
+            <tr>
+              <th scope="row">
+                <code>{c.code}</code>
+              </th>
+              <td class="num">{c.status}</td>
+              <td>
+                <Md text={c.meaning} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       <Section id="schemas" title="Schemas">
         {schemas.map(([name, s]) => {

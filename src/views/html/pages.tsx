@@ -11,7 +11,7 @@ import {
   progress,
 } from '../../present';
 import { Layout, renderDocument } from './layout';
-import { Change, Section, StatusPill, TableWrap } from './sections/common';
+import { Change, DataTable, Section, StatusPill, numCol } from './sections/common';
 
 // The error page and the index page. Both use the same Layout and stylesheet as the
 // report, so one CSP fits every HTML answer.
@@ -119,26 +119,16 @@ function UrlForms({ origin, signed, example }: { origin: string; signed: boolean
   ];
   return (
     <Section id="urls" title="URL forms">
-      <TableWrap label="URL forms">
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">Path</th>
-              <th scope="col">What it returns</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(([path, what]) => (
-              <tr>
-                <th scope="row">
-                  <code>{path}</code>
-                </th>
-                <td>{what}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable label="URL forms" columns={['Path', 'What it returns']}>
+        {rows.map(([path, what]) => (
+          <tr>
+            <th scope="row">
+              <code>{path}</code>
+            </th>
+            <td>{what}</td>
+          </tr>
+        ))}
+      </DataTable>
       {signed ? (
         <p class="note">
           Jobs here are private: each of these paths answers only under a share link,{' '}
@@ -192,32 +182,23 @@ export function IndexPage(props: {
           {jobs.length === 0 ? (
             <p class="empty">No demo jobs.</p>
           ) : (
-            <TableWrap label="Demo jobs">
-              <table class="data jobs-list">
-                <thead>
-                  <tr>
-                    <th scope="col">Job</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" class="num">
-                      Best
-                    </th>
-                    <th scope="col" class="num">
-                      Δ pts
-                    </th>
-                    <th scope="col" class="num">
-                      Iterations
-                    </th>
-                    {showBadges ? <th scope="col">Badge</th> : null}
-                  </tr>
-                </thead>
-                <tbody>
-                  {jobs.map((job) => (
-                    <JobRow job={job} badgeColumn={showBadges} version={versions?.[job.id]} />
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <DataTable
+              label="Demo jobs"
+              class="jobs-list"
+              columns={[
+                'Job',
+                'Type',
+                'Status',
+                numCol('Best'),
+                numCol('Δ pts'),
+                numCol('Iterations'),
+                showBadges && 'Badge',
+              ]}
+            >
+              {jobs.map((job) => (
+                <JobRow job={job} badgeColumn={showBadges} version={versions?.[job.id]} />
+              ))}
+            </DataTable>
           )}
         </Section>
       ) : null}

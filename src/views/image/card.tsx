@@ -164,6 +164,9 @@ export function CardFrame({ p, children }: { p: Palette; children: JSXNode }) {
  */
 export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const;
 
+/** A row of items centred on one line: the most common box of the cards. */
+export const ROW = { display: 'flex', flexDirection: 'row', alignItems: 'center' } as const;
+
 const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6, lines: 2 };
 /** The title's type, either direction. Its width stays inside the content: satori's clamp ellipsis can overhang a line broken inside a word. */
 const TITLE_TYPE = {
@@ -183,7 +186,7 @@ export function cardElement(job: Job, { theme, text }: CardOptions) {
 
   return (
     <CardFrame p={p}>
-      <Header p={p} typeLabel={typeLabel} status={status} />
+      <CardHeader p={p} kind={typeLabel} status={status} />
       {rtl ? (
         // A right-to-left title comes broken into its lines already (TextFn), each set right.
         <div
@@ -237,25 +240,21 @@ export function titleDirection(job: Job, text: TextFn): 'ltr' | 'rtl' {
   return /[\p{L}\p{N}]/u.test(text(raw)) ? text.direction(raw) : 'ltr';
 }
 
-function Header({ p, typeLabel, status }: { p: Palette; typeLabel: string; status: JobStatus | null }) {
+/** The brand, "/", what the card shows (`kind`), and the job's status pill when there is one job. */
+export function CardHeader({ p, kind, status }: { p: Palette; kind: string; status?: JobStatus | null }) {
+  const brand = [
+    <Logo p={p} />,
+    <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, fontWeight: 700, letterSpacing: -0.6 }}>
+      {SERVICE_NAME}
+    </div>,
+    <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, color: p.faint }}>/</div>,
+    <div style={{ display: 'flex', marginLeft: 14, fontSize: 26, color: p.muted }}>{kind}</div>,
+  ];
+  // Without a pill the brand is the row itself: a wrapper would add a clip mask to the SVG.
+  if (status === undefined) return <div style={{ ...ROW, height: 44 }}>{brand}</div>;
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'row',
-        alignItems: 'center',
-        justifyContent: 'space-between',
-        height: 44,
-      }}
-    >
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>
-        <Logo p={p} />
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, fontWeight: 700, letterSpacing: -0.6 }}>
-          {SERVICE_NAME}
-        </div>
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, color: p.faint }}>/</div>
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 26, color: p.muted }}>{typeLabel}</div>
-      </div>
+    <div style={{ ...ROW, justifyContent: 'space-between', height: 44 }}>
+      <div style={ROW}>{brand}</div>
       <StatusPill p={p} status={status} />
     </div>
   );
@@ -300,24 +299,75 @@ function statusColors(p: Palette, status: JobStatus | null): [string, string] {
   }
 }
 
+/** What a card calls a job's status. */
+export function statusLabel(status: JobStatus | null | undefined): string {
+  return status ? JOB_STATUS_LABELS[status] : 'Unknown';
+}
+
+/**
+ * A rounded, tinted label in bold: an icon (`children`) then its text, in `fg` on `bg`. The cards'
+ * status, change and failure pills; `pad` is CSS padding, `gap` the room between icon and text.
+ */
+export function Pill(props: {
+  fg: string;
+  bg: string;
+  size: number;
+  pad: string;
+  gap: number;
+  label: string;
+  marginLeft?: number;
+  children: JSXNode;
+}) {
+  return (
+    <div
+      style={{
+        ...ROW,
+        ...(props.marginLeft ? { marginLeft: props.marginLeft } : {}),
+        padding: props.pad,
+        borderRadius: 999,
+        backgroundColor: props.bg,
+        color: props.fg,
+        fontSize: props.size,
+        fontWeight: 700,
+      }}
+    >
+      {props.children}
+      <div style={{ display: 'flex', marginLeft: props.gap }}>{props.label}</div>
+    </div>
+  );
+}
+
 export function StatusPill({ p, status }: { p: Palette; status: JobStatus | null }) {
   const [fg, bg] = statusColors(p, status);
+  return (
+    <Pill fg={fg} bg={bg} size={22} pad="8px 20px 8px 16px" gap={10} label={statusLabel(status)}>
+      <div style={{ display: 'flex', width: 10, height: 10, borderRadius: 5, backgroundColor: fg }} />
+    </Pill>
+  );
+}
+
+/** The left-hand column of a card's figures, its content set at the bottom. */
+export function FigureColumn(props: { width: number; height: number; children: JSXNode[] }) {
   return (
     <div
       style={{
         display: 'flex',
-        flexDirection: 'row',
-        alignItems: 'center',
-        padding: '8px 20px 8px 16px',
-        borderRadius: 999,
-        backgroundColor: bg,
-        color: fg,
-        fontSize: 22,
-        fontWeight: 700,
+        flexDirection: 'column',
+        justifyContent: 'flex-end',
+        width: props.width,
+        height: props.height,
       }}
     >
-      <div style={{ display: 'flex', width: 10, height: 10, borderRadius: 5, backgroundColor: fg }} />
-      <div style={{ display: 'flex', marginLeft: 10 }}>{status ? JOB_STATUS_LABELS[status] : 'Unknown'}</div>
+      {props.children}
+    </div>
+  );
+}
+
+/** The small capitals over a figure ("BEST SCORE"). */
+export function Eyebrow({ p, children }: { p: Palette; children: string }) {
+  return (
+    <div style={{ display: 'flex', fontSize: 17, fontWeight: 700, letterSpacing: 2.4, color: p.muted }}>
+      {children}
     </div>
   );
 }
@@ -394,23 +444,10 @@ function Headline({
   } else {
     const [fg, bg] = directionColors(p, dir);
     detail = (
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>
-        <div
-          style={{
-            display: 'flex',
-            flexDirection: 'row',
-            alignItems: 'center',
-            padding: '6px 16px 6px 14px',
-            borderRadius: 999,
-            backgroundColor: bg,
-            color: fg,
-            fontSize: 26,
-            fontWeight: 700,
-          }}
-        >
+      <div style={ROW}>
+        <Pill fg={fg} bg={bg} size={26} pad="6px 16px 6px 14px" gap={10} label={`${formatDelta(pts)} pts`}>
           <Triangle dir={dir} color={fg} />
-          <div style={{ display: 'flex', marginLeft: 10 }}>{`${formatDelta(pts)} pts`}</div>
-        </div>
+        </Pill>
         {pct != null && dir !== 'flat' ? (
           <div style={{ display: 'flex', marginLeft: 14, fontSize: 26, fontWeight: 700, color: fg }}>
             {formatPercent(pct)}
@@ -447,18 +484,8 @@ function Headline({
   }
 
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'column',
-        justifyContent: 'flex-end',
-        width: LEFT_W,
-        height: MAIN_H,
-      }}
-    >
-      <div style={{ display: 'flex', fontSize: 17, fontWeight: 700, letterSpacing: 2.4, color: p.muted }}>
-        {running ? 'BEST SO FAR' : 'BEST SCORE'}
-      </div>
+    <FigureColumn width={LEFT_W} height={MAIN_H}>
+      <Eyebrow p={p}>{running ? 'BEST SO FAR' : 'BEST SCORE'}</Eyebrow>
       <div
         style={{
           display: 'flex',
@@ -473,7 +500,7 @@ function Headline({
       </div>
       <div style={{ display: 'flex', marginTop: 10, height: 44, alignItems: 'center' }}>{detail}</div>
       {bottom ? <div style={{ display: 'flex', marginTop: 12 }}>{bottom}</div> : null}
-    </div>
+    </FigureColumn>
   );
 }
 
@@ -519,19 +546,7 @@ function failureReason(job: Job, text: TextFn): string {
 
 function FailedPill({ p }: { p: Palette }) {
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'row',
-        alignItems: 'center',
-        padding: '6px 18px 6px 12px',
-        borderRadius: 999,
-        backgroundColor: p.dangerSoft,
-        color: p.danger,
-        fontSize: 26,
-        fontWeight: 700,
-      }}
-    >
+    <Pill fg={p.danger} bg={p.dangerSoft} size={26} pad="6px 18px 6px 12px" gap={10} label="Run failed">
       <svg width="22" height="22" viewBox="0 0 22 22">
         <circle cx="11" cy="11" r="10" fill={p.danger} />
         <path
@@ -541,8 +556,7 @@ function FailedPill({ p }: { p: Palette }) {
           strokeLinecap="round"
         />
       </svg>
-      <div style={{ display: 'flex', marginLeft: 10 }}>Run failed</div>
-    </div>
+    </Pill>
   );
 }
 
@@ -797,27 +811,38 @@ function Footer({ job, p, text }: { job: Job; p: Palette; text: TextFn }) {
     ? text(job.analyzer_model, { width: 380, size: 20, bold: true, letterSpacing: 0 })
     : '';
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'row',
-        alignItems: 'center',
-        justifyContent: 'space-between',
-        marginTop: 22,
-        paddingTop: 18,
-        borderTop: `1px solid ${p.border}`,
-        fontSize: 20,
-        // Inter's own "normal" line height, stated: a model name in Arabic or Hebrew (whose
-        // fonts have taller lines) would otherwise grow the footer and push the scores up.
-        lineHeight: INTER_LINE_HEIGHT,
-      }}
-    >
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>
+    // Inter's own "normal" line height, stated: a model name in Arabic or Hebrew (whose
+    // fonts have taller lines) would otherwise grow the footer and push the scores up.
+    <CardFooter p={p} style={{ lineHeight: INTER_LINE_HEIGHT }}>
+      <div style={ROW}>
         <Fact p={p} label="Iterations" value={iterations} />
         <Fact p={p} label="Analyzer" value={model || DASH} maxWidth={380} />
         <Fact p={p} label="Started" value={formatDateUtc(job.created_at)} />
       </div>
       <div style={{ display: 'flex', color: p.faint }}>{`Job ${shortId(job.id)}`}</div>
+    </CardFooter>
+  );
+}
+
+/** The line under a card's figures: a rule, then its facts spread from edge to edge. */
+export function CardFooter(props: {
+  p: Palette;
+  style: { lineHeight: number } | { color: string };
+  children: JSXNode[];
+}) {
+  return (
+    <div
+      style={{
+        ...ROW,
+        justifyContent: 'space-between',
+        marginTop: 22,
+        paddingTop: 18,
+        borderTop: `1px solid ${props.p.border}`,
+        fontSize: 20,
+        ...props.style,
+      }}
+    >
+      {props.children}
     </div>
   );
 }

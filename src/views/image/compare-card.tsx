@@ -1,16 +1,22 @@
 /** @jsxImportSource satori/jsx */
 import type { Comparison } from '../../comparison';
-import { SERVICE_NAME, formatDelta, formatScore, isActive, shortId, sortedIterations } from '../../present';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job } from '../../schema';
+import { formatDelta, formatScore, isActive, shortId, sortedIterations } from '../../present';
+import { JOB_TYPE_LABELS, type Job } from '../../schema';
 import {
   Arrow,
+  CardFooter,
   CardFrame,
+  CardHeader,
   CONTENT_W,
-  Logo,
+  Eyebrow,
+  FigureColumn,
   PALETTES,
+  Pill,
+  ROW,
   RTL_LINE,
   Triangle,
   directionColors,
+  statusLabel,
   title,
   titleDirection,
   type CardTheme,
@@ -59,16 +65,7 @@ export function compareCardElement(
   });
   return (
     <CardFrame p={p}>
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', height: 44 }}>
-        <Logo p={p} />
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, fontWeight: 700, letterSpacing: -0.6 }}>
-          {SERVICE_NAME}
-        </div>
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 28, color: p.faint }}>/</div>
-        <div style={{ display: 'flex', marginLeft: 14, fontSize: 26, color: p.muted }}>
-          {`${typeLabel} comparison`}
-        </div>
-      </div>
+      <CardHeader p={p} kind={`${typeLabel} comparison`} />
       <div
         style={{
           display: 'block',
@@ -115,19 +112,9 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
   const { best } = cmp;
   const [fg, bg] = directionColors(p, best.dir);
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'column',
-        justifyContent: 'flex-end',
-        width: LEFT_W,
-        height: MAIN_H,
-      }}
-    >
-      <div style={{ display: 'flex', fontSize: 17, fontWeight: 700, letterSpacing: 2.4, color: p.muted }}>
-        {isActive(head) ? 'CHANGE IN BEST SCORE SO FAR' : 'CHANGE IN BEST SCORE'}
-      </div>
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center', marginTop: 6 }}>
+    <FigureColumn width={LEFT_W} height={MAIN_H}>
+      <Eyebrow p={p}>{isActive(head) ? 'CHANGE IN BEST SCORE SO FAR' : 'CHANGE IN BEST SCORE'}</Eyebrow>
+      <div style={{ ...ROW, marginTop: 6 }}>
         <div
           style={{
             display: 'flex',
@@ -141,23 +128,9 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
           {formatDelta(best.change)}
         </div>
         {best.change != null ? (
-          <div
-            style={{
-              display: 'flex',
-              flexDirection: 'row',
-              alignItems: 'center',
-              marginLeft: 18,
-              padding: '6px 14px',
-              borderRadius: 999,
-              backgroundColor: bg,
-              color: fg,
-              fontSize: 24,
-              fontWeight: 700,
-            }}
-          >
+          <Pill fg={fg} bg={bg} size={24} pad="6px 14px" gap={8} label="pts" marginLeft={18}>
             <Triangle dir={best.dir} color={fg} />
-            <div style={{ display: 'flex', marginLeft: 8 }}>pts</div>
-          </div>
+          </Pill>
         ) : null}
       </div>
       <div
@@ -182,7 +155,7 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
           {formatScore(best.head)}
         </div>
       </div>
-    </div>
+    </FigureColumn>
   );
 }
 
@@ -332,24 +305,11 @@ function SparkRow(props: {
 }
 
 function Footer({ base, head, cmp, p }: { base: Job; head: Job; cmp: Comparison; p: Palette }) {
-  const side = (label: string, job: Job) =>
-    `${label} ${shortId(job.id)} · ${job.status ? JOB_STATUS_LABELS[job.status] : 'Unknown'}`;
+  const side = (label: string, job: Job) => `${label} ${shortId(job.id)} · ${statusLabel(job.status)}`;
   const dims = cmp.compared > 0 ? `Dimensions: ${cmp.improved} improved, ${cmp.regressed} regressed` : '';
   return (
-    <div
-      style={{
-        display: 'flex',
-        flexDirection: 'row',
-        alignItems: 'center',
-        justifyContent: 'space-between',
-        marginTop: 22,
-        paddingTop: 18,
-        borderTop: `1px solid ${p.border}`,
-        fontSize: 20,
-        color: p.faint,
-      }}
-    >
-      <div style={{ display: 'flex', flexDirection: 'row', alignItems: 'center' }}>
+    <CardFooter p={p} style={{ color: p.faint }}>
+      <div style={ROW}>
         <div style={{ display: 'flex' }}>{side('Base', base)}</div>
         <div style={{ display: 'flex', marginLeft: 14, marginRight: 14 }}>
           <Arrow color={p.faint} />
@@ -357,6 +317,6 @@ function Footer({ base, head, cmp, p }: { base: Job; head: Job; cmp: Comparison;
         <div style={{ display: 'flex' }}>{side('This run', head)}</div>
       </div>
       <div style={{ display: 'flex', fontWeight: 700, color: p.muted }}>{dims}</div>
-    </div>
+    </CardFooter>
   );
 }

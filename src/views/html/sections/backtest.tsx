@@ -1,5 +1,5 @@
 import { formatDelta, formatScore, humanizeDimension } from '../../../present';
-import { JsonBlock, Section, TableWrap, compactJson, formatNumber, formatSigned } from './common';
+import { DataTable, JsonBlock, Section, compactJson, formatNumber, formatSigned, numCol } from './common';
 
 // backtest_results comes in two known shapes (see shared/upstream/facts.md):
 //   holdout:   {"holdout": {train_improvement, holdout_score, …}}
@@ -66,30 +66,18 @@ function HoldoutTable({ holdout }: { holdout: Obj }) {
   return (
     <>
       <h3>Holdout check</h3>
-      <TableWrap label="Holdout results">
-        <table class="data kv">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col" class="num">
-                Value
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map(([k, v]) => (
-              <tr>
-                <th scope="row" dir="auto">
-                  {Object.hasOwn(HOLDOUT_LABELS, k) ? HOLDOUT_LABELS[k] : humanizeDimension(k)}
-                </th>
-                <td class="num" dir="auto">
-                  {holdoutValue(k, v)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable label="Holdout results" class="kv" columns={['Metric', numCol('Value')]}>
+        {entries.map(([k, v]) => (
+          <tr>
+            <th scope="row" dir="auto">
+              {Object.hasOwn(HOLDOUT_LABELS, k) ? HOLDOUT_LABELS[k] : humanizeDimension(k)}
+            </th>
+            <td class="num" dir="auto">
+              {holdoutValue(k, v)}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -126,56 +114,40 @@ function ModelTable({ models }: { models: [string, Obj][] }) {
   return (
     <>
       <h3>Per model</h3>
-      <TableWrap label="Backtest results per model">
-        <table class="data">
-          <thead>
+      <DataTable
+        label="Backtest results per model"
+        columns={[
+          'Model',
+          numCol('Total'),
+          ...dims.map((d) => ({ label: humanizeDimension(d), class: 'num', title: d })),
+          hasConfidence && numCol('Confidence'),
+          numCol('Count'),
+          'Errors',
+        ]}
+      >
+        {models.map(([id, m]) => {
+          const err = errorText(m);
+          const count =
+            num(m.count) ?? (Array.isArray(m.individual_scores) ? m.individual_scores.length : null);
+          return (
             <tr>
-              <th scope="col">Model</th>
-              <th scope="col" class="num">
-                Total
+              <th scope="row" class="name" dir="auto">
+                {id}
               </th>
+              {/* A failed model reports avg_total 0: that is no score, not a score of zero. */}
+              <td class="num">{err && !num(m.avg_total) ? '—' : formatScore(num(m.avg_total))}</td>
               {dims.map((d) => (
-                <th scope="col" class="num" title={d}>
-                  {humanizeDimension(d)}
-                </th>
+                <td class="num">{formatSigned(num(m[d]))}</td>
               ))}
-              {hasConfidence ? (
-                <th scope="col" class="num">
-                  Confidence
-                </th>
-              ) : null}
-              <th scope="col" class="num">
-                Count
-              </th>
-              <th scope="col">Errors</th>
+              {hasConfidence ? <td class="num">{formatNumber(num(m._avg_confidence))}</td> : null}
+              <td class="num">{formatNumber(count)}</td>
+              <td class={err ? 'desc dir-down' : 'muted'} dir="auto">
+                {err ?? '—'}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {models.map(([id, m]) => {
-              const err = errorText(m);
-              const count =
-                num(m.count) ?? (Array.isArray(m.individual_scores) ? m.individual_scores.length : null);
-              return (
-                <tr>
-                  <th scope="row" class="name" dir="auto">
-                    {id}
-                  </th>
-                  {/* A failed model reports avg_total 0: that is no score, not a score of zero. */}
-                  <td class="num">{err && !num(m.avg_total) ? '—' : formatScore(num(m.avg_total))}</td>
-                  {dims.map((d) => (
-                    <td class="num">{formatSigned(num(m[d]))}</td>
-                  ))}
-                  {hasConfidence ? <td class="num">{formatNumber(num(m._avg_confidence))}</td> : null}
-                  <td class="num">{formatNumber(count)}</td>
-                  <td class={err ? 'desc dir-down' : 'muted'} dir="auto">
-                    {err ?? '—'}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableWrap>
+          );
+        })}
+      </DataTable>
     </>
   );
 }

@@ -176,6 +176,49 @@ export function TableWrap(props: { label: string; tall?: boolean; children?: Chi
   );
 }
 
+/** A header cell of a DataTable: its text, or the text with the cell's class and tooltip. */
+export type Column = string | { label: Child; class?: string; title?: string };
+
+/** A right-aligned (numeric) column. */
+export function numCol(label: string): Column {
+  return { label, class: 'num' };
+}
+
+/**
+ * A data table in its scrollable TableWrap: a caption for screen readers, one header row of
+ * `columns` (false and null leave a column out), and `children` as the body's rows.
+ */
+export function DataTable(props: {
+  label: string;
+  tall?: boolean;
+  class?: string;
+  caption?: Child;
+  columns: readonly (Column | false | null)[];
+  children?: Child;
+}) {
+  return (
+    <TableWrap label={props.label} tall={props.tall ?? false}>
+      <table class={props.class ? `data ${props.class}` : 'data'}>
+        {props.caption ? <caption class="sr-only">{props.caption}</caption> : null}
+        <thead>
+          <tr>
+            {props.columns.map((c) =>
+              c == null || c === false ? null : typeof c === 'string' ? (
+                <th scope="col">{c}</th>
+              ) : (
+                <th scope="col" class={c.class} title={c.title}>
+                  {c.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
 export function JsonBlock(props: { value: unknown; summary: string; open?: boolean }) {
   const { text, truncated, deep } = prettyJson(props.value);
   return (

@@ -1,15 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { Job } from '../../../schema';
 import { JOB_TYPE_LABELS, isTerminal } from '../../../schema';
-import {
-  direction,
-  formatDelta,
-  formatPercent,
-  formatScore,
-  headline,
-  jobTitle,
-  progress,
-} from '../../../present';
+import { direction, headline, jobTitle, progress } from '../../../present';
+import { formatDelta, formatPercent, formatScore } from '../../../present';
 import {
   Change,
   Empty,

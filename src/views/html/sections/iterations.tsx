@@ -9,7 +9,7 @@ import {
   numericDimensions,
 } from '../../../present';
 import { ScoreChart } from '../chart';
-import { Empty, Section, TableWrap, compactJson, formatSigned } from './common';
+import { DataTable, Empty, Section, compactJson, formatSigned, numCol } from './common';
 
 // The chart, the iterations table (the chart's accessible alternative) and the
 // dimension matrix.
@@ -114,35 +114,16 @@ export function IterationsSection({ job, iterations }: { job: Job; iterations: I
       {iterations.length === 0 ? (
         <Empty>No iterations have been recorded yet.</Empty>
       ) : (
-        <TableWrap label="Iterations" tall={iterations.length > TALL_ROWS}>
-          <table class="data">
-            <caption class="sr-only">
-              Each iteration's order, name, average score, change against the baseline, whether it was kept,
-              and what it tried.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  #
-                </th>
-                <th scope="col">Name</th>
-                <th scope="col" class="num">
-                  Score
-                </th>
-                <th scope="col" class="num">
-                  Δ vs baseline
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {iterations.map((it) => (
-                <IterationRow it={it} baseline={job.baseline_score} best={it === best} />
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label="Iterations"
+          tall={iterations.length > TALL_ROWS}
+          caption="Each iteration's order, name, average score, change against the baseline, whether it was kept, and what it tried."
+          columns={[numCol('#'), 'Name', numCol('Score'), numCol('Δ vs baseline'), 'Status', 'Description']}
+        >
+          {iterations.map((it) => (
+            <IterationRow it={it} baseline={job.baseline_score} best={it === best} />
+          ))}
+        </DataTable>
       )}
     </Section>
   );
@@ -220,64 +201,52 @@ export function DimensionsSection({ iterations }: { iterations: Iteration[] }) {
       title="Dimensions"
       lead="What each iteration's score is made of. Darker cells are higher within their column; penalties (≤ 0) are red."
     >
-      <TableWrap label="Dimension scores" tall={rows.length > TALL_ROWS}>
-        <table class="data matrix">
-          <caption class="sr-only">Dimension scores per iteration; penalties are zero or negative.</caption>
-          <thead>
+      <DataTable
+        label="Dimension scores"
+        tall={rows.length > TALL_ROWS}
+        class="matrix"
+        caption="Dimension scores per iteration; penalties are zero or negative."
+        columns={[
+          numCol('#'),
+          'Iteration',
+          numCol('Score'),
+          ...(cols.length === 0
+            ? ['Dimension scores']
+            : cols.map((c) => ({ label: c.label, class: c.penalty ? 'num pen' : 'num', title: c.key }))),
+        ]}
+      >
+        {rows.map((it) => {
+          const dims = numeric.get(it);
+          return (
             <tr>
-              <th scope="col" class="num">
-                #
+              <td class="num">{orderLabel(it)}</td>
+              <th scope="row" class="name" dir="auto">
+                {it.iteration_name}
               </th>
-              <th scope="col">Iteration</th>
-              <th scope="col" class="num">
-                Score
-              </th>
-              {cols.length === 0 ? (
-                <th scope="col">Dimension scores</th>
+              <td class="num">{formatScore(it.avg_score)}</td>
+              {dims && cols.length === 0 ? (
+                <td class="muted" colspan={span}>
+                  —
+                </td>
+              ) : dims ? (
+                cols.map((c) => {
+                  const v = dims.get(c.key);
+                  return v === undefined ? (
+                    <td class="num muted">—</td>
+                  ) : (
+                    <td class={cellClass(v, c)}>{formatSigned(v)}</td>
+                  );
+                })
               ) : (
-                cols.map((c) => (
-                  <th scope="col" class={c.penalty ? 'num pen' : 'num'} title={c.key}>
-                    {c.label}
-                  </th>
-                ))
+                <td class="json" colspan={span}>
+                  <span class="sr-only">Not a map of numbers: </span>
+                  <code>{compactJson(it.dimension_scores)}</code>
+                </td>
               )}
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((it) => {
-              const dims = numeric.get(it);
-              return (
-                <tr>
-                  <td class="num">{orderLabel(it)}</td>
-                  <th scope="row" class="name" dir="auto">
-                    {it.iteration_name}
-                  </th>
-                  <td class="num">{formatScore(it.avg_score)}</td>
-                  {dims && cols.length === 0 ? (
-                    <td class="muted" colspan={span}>
-                      —
-                    </td>
-                  ) : dims ? (
-                    cols.map((c) => {
-                      const v = dims.get(c.key);
-                      return v === undefined ? (
-                        <td class="num muted">—</td>
-                      ) : (
-                        <td class={cellClass(v, c)}>{formatSigned(v)}</td>
-                      );
-                    })
-                  ) : (
-                    <td class="json" colspan={span}>
-                      <span class="sr-only">Not a map of numbers: </span>
-                      <code>{compactJson(it.dimension_scores)}</code>
-                    </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableWrap>
+          );
+        })}
+      </DataTable>
       {cols.length > 0 ? (
         <div class="scale" aria-hidden="true">
           <span>

@@ -1,5 +1,6 @@
 // A shields.io-style two-part badge (label | message) as a small SVG with real
-// <text>, so it stays crisp, selectable and readable by screen readers.
+// <text>, so it stays crisp, selectable and readable by screen readers. Built with
+// hono/jsx, which escapes every text and attribute: the label and message are untrusted.
 //
 // The text is drawn by the viewer's fonts, which we do not control (an SVG shown
 // through <img> cannot load web fonts). Widths therefore come from real advance
@@ -7,6 +8,8 @@
 // and every <text> carries `textLength`
 // so that whichever fallback font is used is stretched or squeezed to exactly the
 // measured box: nothing is clipped and the padding stays even, as on shields.io.
+
+import { raw } from 'hono/html';
 
 export type BadgeStyle = 'flat' | 'flat-square' | 'for-the-badge';
 export type BadgeTheme = 'light' | 'dark';
@@ -86,7 +89,8 @@ const STYLES: Record<BadgeStyle, StyleMetrics> = {
 
 // Inter first for the rare viewer that has it; then faces of similar width, so
 // the textLength correction stays small.
-const FONT_FAMILY = "Inter,'Helvetica Neue',Helvetica,Arial,'Liberation Sans',sans-serif";
+// Our own constant, marked as escaped so that its quotes stay quotes (hono/jsx would write &#39;).
+const FONT_FAMILY = raw("Inter,'Helvetica Neue',Helvetica,Arial,'Liberation Sans',sans-serif");
 
 export const LABEL_COLORS: Record<BadgeTheme, string> = { light: '#555555', dark: '#2d333b' };
 
@@ -105,72 +109,95 @@ export function badgeSvg(spec: BadgeSpec, measure: MeasureText): string {
 
   const messageBg = safeHex(spec.color) ?? '#6e7781';
   const labelBg = LABEL_COLORS[spec.theme];
-  const accessible = escapeXml(label === '' ? spec.message : `${spec.label}: ${spec.message}`);
+  const accessible = stripXmlInvalid(label === '' ? spec.message : `${spec.label}: ${spec.message}`);
 
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img" aria-label="${accessible}">`,
-    `<title>${accessible}</title>`,
+  const svg = (
+    <svg
+      xmlns="http://www.w3.org/2000/svg"
+      width={width}
+      height={h}
+      viewBox={`0 0 ${width} ${h}`}
+      role="img"
+      aria-label={accessible}
+    >
+      <title>{accessible}</title>
+      {s.sheen && (
+        <linearGradient id="s" x2="0" y2="100%">
+          <stop offset="0" stop-color="#bbb" stop-opacity=".1" />
+          <stop offset="1" stop-opacity=".1" />
+        </linearGradient>
+      )}
+      {s.radius > 0 && (
+        <clipPath id="r">
+          <rect width={width} height={h} rx={s.radius} fill="#fff" />
+        </clipPath>
+      )}
+      <g {...(s.radius > 0 ? { 'clip-path': 'url(#r)' } : { 'shape-rendering': 'crispEdges' })}>
+        {labelW > 0 && <rect width={labelW} height={h} fill={labelBg} />}
+        <rect x={labelW} width={messageW} height={h} fill={messageBg} />
+        {s.sheen && <rect width={width} height={h} fill="url(#s)" />}
+      </g>
+      <g
+        fill="#fff"
+        text-anchor="middle"
+        font-family={FONT_FAMILY}
+        text-rendering="geometricPrecision"
+        font-size={s.fontSize}
+      >
+        {labelW > 0 && (
+          <TextRun text={label} cx={labelW / 2} length={labelText} s={s} bold={s.boldLabel} bg={labelBg} />
+        )}
+        <TextRun
+          text={message}
+          cx={labelW + messageW / 2}
+          length={messageText}
+          s={s}
+          bold={s.boldMessage}
+          bg={messageBg}
+        />
+      </g>
+    </svg>
   );
-  if (s.sheen) {
-    parts.push(
-      '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>',
-    );
-  }
-  if (s.radius > 0) {
-    parts.push(
-      `<clipPath id="r"><rect width="${width}" height="${h}" rx="${s.radius}" fill="#fff"/></clipPath>`,
-      '<g clip-path="url(#r)">',
-    );
-  } else {
-    parts.push('<g shape-rendering="crispEdges">');
-  }
-  if (labelW > 0) parts.push(`<rect width="${labelW}" height="${h}" fill="${labelBg}"/>`);
-  parts.push(`<rect x="${labelW}" width="${messageW}" height="${h}" fill="${messageBg}"/>`);
-  if (s.sheen) parts.push(`<rect width="${width}" height="${h}" fill="url(#s)"/>`);
-  parts.push('</g>');
-
-  parts.push(
-    `<g fill="#fff" text-anchor="middle" font-family="${FONT_FAMILY}" text-rendering="geometricPrecision" font-size="${s.fontSize}">`,
-  );
-  if (labelW > 0) {
-    parts.push(...textRun(label, labelW / 2, labelText, s, s.boldLabel, textColorOn(labelBg), s.shadow));
-  }
-  parts.push(
-    ...textRun(
-      message,
-      labelW + messageW / 2,
-      messageText,
-      s,
-      s.boldMessage,
-      textColorOn(messageBg),
-      s.shadow,
-    ),
-  );
-  parts.push('</g></svg>');
-  return parts.join('');
+  const out = svg.toString();
+  if (typeof out !== 'string') throw new Error('badge: an async component was rendered synchronously');
+  // hono/jsx closes every element that is not an HTML void element (`<rect …></rect>`); the
+  // badge keeps XML's empty-element form. Safe on rendered output: every `<` and `>` of the
+  // text and attributes is escaped, so `><\/name>` can only be the renderer's own closing tag.
+  return out.replace(/><\/(rect|stop)>/g, '/>');
 }
 
-function textRun(
-  text: string,
-  cx: number,
-  length: number,
-  s: StyleMetrics,
-  bold: boolean,
-  fill: string,
-  shadow: boolean,
-): string[] {
-  const content = escapeXml(text);
-  const common = `x="${num(cx)}" textLength="${num(length)}" lengthAdjust="spacing"${bold ? ' font-weight="bold"' : ''}`;
-  const out: string[] = [];
-  // A dark text gets no shadow: the shadow only helps white text on light colours.
-  if (shadow && fill === '#fff') {
-    out.push(
-      `<text aria-hidden="true" ${common} y="${num(s.baseline + 1)}" fill="#010101" fill-opacity=".3">${content}</text>`,
-    );
-  }
-  out.push(`<text ${common} y="${num(s.baseline)}" fill="${fill}">${content}</text>`);
-  return out;
+/** One line of text, over its shadow when it is white; `textLength` fits any font to the measured box. */
+function TextRun(props: {
+  text: string;
+  cx: number;
+  length: number;
+  s: StyleMetrics;
+  bold: boolean;
+  bg: string;
+}) {
+  const { s } = props;
+  const fill = textColorOn(props.bg);
+  // XML 1.0 has no escape for these: they are dropped, as cleanText does upstream.
+  const text = stripXmlInvalid(props.text);
+  const common = {
+    x: num(props.cx),
+    textLength: num(props.length),
+    lengthAdjust: 'spacing',
+    'font-weight': props.bold ? 'bold' : undefined,
+  };
+  return (
+    <>
+      {/* A dark text gets no shadow: the shadow only helps white text on light colours. */}
+      {s.shadow && fill === '#fff' && (
+        <text aria-hidden="true" {...common} y={num(s.baseline + 1)} fill="#010101" fill-opacity=".3">
+          {text}
+        </text>
+      )}
+      <text {...common} y={num(s.baseline)} fill={fill}>
+        {text}
+      </text>
+    </>
+  );
 }
 
 function num(n: number): string {
@@ -205,22 +232,4 @@ const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\
 
 export function stripXmlInvalid(s: string): string {
   return s.replace(XML_INVALID, '');
-}
-
-/** Text safe for XML content and double-quoted attributes, whatever the input. */
-export function escapeXml(s: string): string {
-  return stripXmlInvalid(s).replace(/[&<>"']/g, (c) => {
-    switch (c) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      default:
-        return '&#39;';
-    }
-  });
 }
