@@ -11,7 +11,8 @@ import { shareSettings } from './share';
 // set, the shield and Cache API tiers, the deployed version. Never cached, and never a secret:
 // the key is reported as set or not, nothing of its value or length.
 
-export async function healthz(c: Context<AppEnv>, state: IsolateState): Promise<Response> {
+export async function healthz(c: Context<AppEnv>): Promise<Response> {
+  const { state } = c.var.services;
   const env = c.env ?? {};
   const config = readConfig(env);
   const share = shareSettings(config);

@@ -1,18 +1,20 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cache';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
 import { invalidId } from './errors';
 import { demoSource } from './demo';
 import { originOf } from './lib/origin';
 import { logLine } from './log';
+import type { RouteTable } from './routes/define';
 import { uuid } from './schema';
 import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
 import { upstreamSource, type FetchFn, type JobSource } from './upstream';
 
-// What a request handler needs, built from the isolate's state, the env and the
-// request. Tests build the app with their own fetch, clock and cache.
+// What a request handler needs, built once per request from the isolate's state, the env and
+// the request, and handed to every middleware and handler as `c.var.services`. Tests build the
+// app with their own fetch, clock and cache.
 
 export interface Deps {
   /** Outbound fetch used for the upstream only. */
@@ -52,7 +54,15 @@ export function isolateState(deps: Deps): IsolateState {
   return { deps, memory: null, cache: null, jobInflight: new Map(), renderInflight: new Map() };
 }
 
-export type AppEnv = { Bindings: Env };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    /** This request's services (`provideServices`). */
+    services: Services;
+    /** The app's routes (src/routes/define.ts): 404 or 405, error formats, the gates. */
+    routes: RouteTable;
+  };
+};
 
 export interface Services {
   config: Config;
@@ -153,6 +163,15 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     pathBase,
     base: origin + pathBase,
     jobBase: (id) => origin + (share?.jobPathBases.get(id) ?? pathBase),
+  };
+}
+
+/** Builds the request's services once, before any other middleware that needs them. */
+export function provideServices(state: IsolateState, routes: RouteTable): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('routes', routes);
+    c.set('services', services(c, state));
+    await next();
   };
 }
 
