@@ -69,7 +69,7 @@ interface Compiled {
   def: RouteDef;
   re: RegExp;
   names: string[];
-  /** The path Hono routes on: literal segments, and `:_n` for any segment holding a parameter. */
+  /** The path Hono routes on: literal segments, and one `:param` for any segment holding parameters. */
   honoPath: string;
 }
 
@@ -85,10 +85,13 @@ function compile(def: RouteDef): Compiled {
     last = m.index + m[0].length;
   }
   source += escape(def.path.slice(last));
-  let n = 0;
+  // A segment holding parameters is one Hono parameter, named after them: `og.{version}.png`
+  // is `:version`, `{base}...{head}` is `:base_head`.
   const honoPath = def.path
     .split('/')
-    .map((seg) => (seg.includes('{') ? `:_${n++}` : seg))
+    .map((seg) =>
+      seg.includes('{') ? `:${[...seg.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).join('_')}` : seg,
+    )
     .join('/');
   return { def, re: new RegExp(`^${source}$`), names, honoPath };
 }
