@@ -1,12 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cache';
+import { scrub, type Fetched, type JobDeps } from './cache';
 import { isDemoMode, readConfig, type Config, type Env } from './env';
-import { invalidId } from './errors';
 import { demoSource } from './demo';
 import { originOf } from './lib/origin';
 import { logLine } from './log';
 import type { RouteTable } from './routes/define';
-import { uuid } from './schema';
 import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
 import { ByteLru, tieredStore, type Store, type Stored } from './store';
@@ -215,16 +213,3 @@ async function purgeEdge(
   }
   return { via: 'workers-cache' };
 }
-
-/** A route's id parameter, validated and normalised to lowercase (one cache entry per job). */
-export function parseId(raw: string | undefined): string {
-  const id = raw ?? '';
-  if (!uuid.safeParse(id).success) throw invalidId(id);
-  return id.toLowerCase();
-}
-
-export function loadJob(s: Services, id: string): Promise<JobAnswer> {
-  return getJob(s.jobDeps, id);
-}
-
-export { jobOf } from './cache';

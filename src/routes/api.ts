@@ -14,7 +14,8 @@ import {
 } from '../openapi/parts';
 import { rendered, renderKey } from '../render';
 import { JobSchema } from '../schema';
-import { jobOf, loadJob, parseId, type AppEnv } from '../services';
+import type { AppEnv } from '../services';
+import { jobOf, loadJob, parseId } from './job';
 import { summarize, SummarySchema } from '../summary';
 import { defineRoute } from './define';
 

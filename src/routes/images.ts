@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { freshSeconds } from '../cache';
 import { strongEtag } from '../lib/bytes';
 import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
-import { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg } from '../images';
 import { cacheStateHeaders, conditional, SVG_HEADERS } from '../http';
 import {
   BadgeEndpointSchema,
@@ -21,10 +20,15 @@ import {
 } from '../openapi/parts';
 import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from '../query';
 import { rendered, renderKey } from '../render';
-import { jobOf, loadJob, parseId, type AppEnv } from '../services';
+import type { AppEnv } from '../services';
+import { jobOf, loadJob, parseId } from './job';
 import { defineRoute } from './define';
 
 // The score images: the card (PNG, SVG), the badge (SVG) and the shields endpoint document.
+
+// src/images.ts (satori, resvg and their WebAssembly and fonts) is loaded on first use, so
+// that these declarations also load where only their documentation is built (Node).
+const images = () => import('../images');
 
 interface ImageFile {
   name: 'og' | 'badge';
@@ -60,6 +64,7 @@ async function image(c: Context<AppEnv>, rawId: string, file: ImageFile): Promis
     ...cacheStateHeaders(answer),
   };
 
+  const { badgeEndpoint, renderBadgeSvg, renderCardPng, renderCardSvg } = await images();
   if (ext === 'json') {
     const b = params as BadgeParams;
     const doc = badgeEndpoint(jobOf(entry.body), {

@@ -24,7 +24,7 @@ import {
   notModified,
   text,
 } from '../openapi/parts';
-import { jobOf, loadJob, parseId } from '../services';
+import { jobOf, loadJob, parseId } from './job';
 import { z } from 'zod';
 import { defineRoute } from './define';
 

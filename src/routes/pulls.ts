@@ -9,7 +9,7 @@ import type { Config } from '../env';
 import { AppError, invalidQuery, notFound, truncate } from '../errors';
 import { EDGE_CACHE_CONTROL, immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders, SVG_HEADERS } from '../http';
-import { renderElementSvg, svgToPng, type AssetSource, type Theme } from '../images';
+import type { AssetSource, Theme } from '../images';
 import { compareUrls, RANGE_SEPARATOR } from '../links';
 import { CardQuery, parseQuery } from '../query';
 import { rendered, renderKey } from '../render';
@@ -33,12 +33,17 @@ import {
   text,
   versionParam,
 } from '../openapi/parts';
-import { jobOf, loadJob, type AppEnv, type Services } from '../services';
+import type { AppEnv, Services } from '../services';
+import { jobOf, loadJob } from './job';
 import { defineRoute, segmentPattern } from './define';
 import type { RouteDoc } from '../openapi/parts';
 
 // The pull-request face: the comment for a job (against the base branch's run), and the
 // comparison of two runs as a page and a card, at GitHub's compare form /compare/{base}...{head}.
+
+// src/images.ts (satori, resvg and their WebAssembly and fonts) is loaded on first use, so
+// that these declarations also load where only their documentation is built (Node).
+const images = () => import('../images');
 
 const CommentQuery = z.object({ base: z.string().optional(), key: z.string().optional() });
 
@@ -73,7 +78,7 @@ async function comparisonCard(
   const key = renderKey(s, kind, `${baseId}${RANGE_SEPARATOR}${headId}`, version, { theme });
   const image = await rendered(s, key, kind, async () => {
     const svg = await comparisonCardSvg(jobOf(base.entry.body), jobOf(head.entry.body), theme, c.env?.ASSETS);
-    return ext === 'png' ? svgToPng(svg) : svg;
+    return ext === 'png' ? (await images()).svgToPng(svg) : svg;
   });
   const pair = pairHeaders(s.config, base, head);
   if (wanted) {
@@ -295,13 +300,14 @@ function compareCardDoc(ext: 'png' | 'svg', versioned: boolean): RouteDoc {
   };
 }
 
-function comparisonCardSvg(
+async function comparisonCardSvg(
   base: ReturnType<typeof jobOf>,
   head: ReturnType<typeof jobOf>,
   theme: Theme,
   assets: AssetSource | undefined,
 ) {
   const cmp = compareJobs(base, head);
+  const { renderElementSvg } = await images();
   return renderElementSvg((text) => compareCardElement(base, head, cmp, { theme, text }), assets);
 }
 

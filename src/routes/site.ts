@@ -7,7 +7,6 @@ import { originOf } from '../lib/origin';
 import { DOCUMENT, STATIC } from '../caching';
 import { readConfig } from '../env';
 import { conditional, pageHeaders, SVG_HEADERS } from '../http';
-import { svgToPng } from '../images';
 import { documentOf } from '../openapi/document';
 import {
   BASE_ERRORS,
@@ -80,6 +79,8 @@ let faviconIco: Promise<Built> | null = null;
 async function buildFavicon(): Promise<Built> {
   const sizes = [16, 32, 48];
   const pngs: Uint8Array[] = [];
+  // Loaded on first use: see src/routes/images.ts.
+  const { svgToPng } = await import('../images');
   for (const size of sizes) pngs.push(await svgToPng(markSvg(size)));
   const body = icoFromPngs(sizes.map((size, i) => ({ size, png: pngs[i] as Uint8Array })));
   return { body, etag: await strongEtag(body) };
