@@ -7,8 +7,8 @@ import { logLine } from './log';
 import type { RouteTable } from './routes/define';
 import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
-import { ByteLru, tieredStore, type Store, type Stored } from './store';
-import { upstreamSource, type FetchFn, type JobSource } from './upstream';
+import { ByteLru, tieredStore, type Stored } from './store';
+import { upstreamSource, type FetchFn } from './upstream';
 
 // What a request handler needs, built once per request from the isolate's state, the env and
 // the request, and handed to every middleware and handler as `c.var.services`. Tests build the
@@ -62,14 +62,13 @@ export type AppEnv = {
   };
 };
 
-export interface Services {
-  config: Config;
-  source: JobSource;
-  store: Store;
+/**
+ * A request's services: what the job tiers need (JobDeps: config, source, store, clock, log,
+ * miss budget, shield, purge) and what the faces add to it (links, the isolate's state).
+ */
+export interface Services extends JobDeps {
   deps: Deps;
   state: IsolateState;
-  waitUntil: (p: Promise<unknown>) => void;
-  jobDeps: JobDeps;
   /** The job shields (JOB_SHIELD), or null without the binding: the isolate then asks the source itself. */
   shield: ShieldHandle | null;
   /** Origin for absolute URLs: PUBLIC_ORIGIN, else the request's own (never a forwarded-host header). */
@@ -133,18 +132,6 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
       return true;
     }
   };
-  const jobDeps: JobDeps = {
-    config,
-    source,
-    store,
-    now: deps.now,
-    admitMiss,
-    waitUntil,
-    inflight: state.jobInflight,
-    log: deps.log,
-    shield,
-    purge,
-  };
   const origin = originOf(config.PUBLIC_ORIGIN, c.req.url);
   const share = shareContextOf(c.req.raw);
   const pathBase = share?.pathBase ?? '';
@@ -152,10 +139,14 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     config,
     source,
     store,
+    now: deps.now,
+    log: deps.log,
+    admitMiss,
+    waitUntil,
+    inflight: state.jobInflight,
+    purge,
     deps,
     state,
-    waitUntil,
-    jobDeps,
     shield,
     origin,
     pathBase,

@@ -79,10 +79,10 @@ async function openStream(
       // Caps and a job gone since are the client's answer; an upstream failure is not, as
       // long as this isolate holds a copy to show.
       if (!r.error.code.startsWith('upstream_')) throw fromErrorShape(r.error);
-      s.deps.log({ event: 'shield_fallback', id, what: 'events', reason: r.error.code });
+      s.log({ event: 'shield_fallback', id, what: 'events', reason: r.error.code });
     } catch (err) {
       if (err instanceof AppError) throw err;
-      s.deps.log({
+      s.log({
         event: 'shield_fallback',
         id,
         what: 'events',

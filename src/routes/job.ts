@@ -15,7 +15,7 @@ export function parseId(raw: string | undefined): string {
 }
 
 export function loadJob(s: Services, id: string): Promise<JobAnswer> {
-  return getJob(s.jobDeps, id);
+  return getJob(s, id);
 }
 
 export { jobOf } from '../cache';

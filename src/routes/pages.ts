@@ -57,7 +57,7 @@ export const indexRoute = defineRoute({
     const s = c.var.services;
     // Signed mode lists no jobs: each one opens only under its share link.
     const signed = shareSettings(s.config).mode === 'signed';
-    const demo = s.source.kind === 'demo' && !signed ? await demoJobs(s.config, s.deps.now()) : null;
+    const demo = s.source.kind === 'demo' && !signed ? await demoJobs(s.config, s.now()) : null;
     const html = renderIndexPage(demo?.jobs ?? null, {
       origin: s.origin,
       versions: demo?.versions ?? {},
@@ -105,7 +105,7 @@ export const reportRoute = defineRoute({
     const stale = answer.staleReason instanceof AppError ? answer.staleReason : null;
     // Relative times ("2 hours ago") are re-rendered once per freshness period, not per request.
     const periodMs = freshSeconds(s.config, entry.status) * 1000 || 1000;
-    const period = Math.floor(s.deps.now() / periodMs);
+    const period = Math.floor(s.now() / periodMs);
     const key = renderKey(s, 'report', id, entry.version, {
       origin: s.origin,
       // Under a share link the page's links carry its token: one cached page per link.
@@ -118,7 +118,7 @@ export const reportRoute = defineRoute({
         origin: s.origin,
         base: s.base,
         pathBase: s.pathBase,
-        now: s.deps.now(),
+        now: s.now(),
         version: entry.version,
         stale: stale ? { reason: stale.detail } : null,
       }),

@@ -94,7 +94,7 @@ export const shareRoutes = [
       if (settings.problem) throw failClosed(s.state, settings.problem);
 
       const limiter = c.env?.SHARE_MINT_LIMITER;
-      if (limiter && !(await admit(limiter, c.req.header('CF-Connecting-IP') ?? 'unknown', s.deps.log))) {
+      if (limiter && !(await admit(limiter, c.req.header('CF-Connecting-IP') ?? 'unknown', s.log))) {
         throw new AppError(
           429,
           'rate_limited',
@@ -138,17 +138,17 @@ export const shareRoutes = [
         }
       } catch (err) {
         if (err instanceof AppError)
-          s.deps.log({ event: 'share_refused', id, status: err.status, code: err.code });
+          s.log({ event: 'share_refused', id, status: err.status, code: err.code });
         throw err;
       }
 
-      const nowSeconds = Math.floor(s.deps.now() / 1000);
+      const nowSeconds = Math.floor(s.now() / 1000);
       const expiresAt = body.expires_in != null ? nowSeconds + body.expires_in : null;
       const [signingKey] = await shareKeys(s.config, settings.secrets);
       if (!signingKey) throw failClosed(s.state, 'SHARE_SECRET could not be loaded.');
       const token = await mintShareToken(signingKey, { jobId: id, expiresAt });
       const links = shareLinks(s.origin, token, id);
-      s.deps.log({ event: 'share_minted', id, expires_at: expiresAt });
+      s.log({ event: 'share_minted', id, expires_at: expiresAt });
       return c.json(
         {
           token,
