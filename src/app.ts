@@ -16,7 +16,14 @@ import { securityHeaders } from './middleware/security-headers';
 import { shareGate } from './middleware/share-gate';
 import { appRoutes, ROUTES } from './routes';
 import { RouteTable, type RouteDef } from './routes/define';
-import { defaultDeps, isolateState, provideServices, type AppEnv, type Deps } from './services';
+import {
+  defaultDeps,
+  isolateState,
+  provideRoutes,
+  provideServices,
+  type AppEnv,
+  type Deps,
+} from './services';
 
 // The app: the middleware (src/middleware/), the routes as declared (src/routes/, one file per
 // face, listed in src/routes/index.ts), and errors in one shape and one place.
@@ -31,9 +38,10 @@ export function createApp(overrides: Partial<Deps> = {}, options: AppOptions = {
   const routes = new RouteTable(options.routes ? [...ROUTES, ...options.routes] : ROUTES);
   const app = new Hono<AppEnv>();
 
+  app.use('*', provideRoutes(routes));
   app.use('*', securityHeaders);
   app.use('*', requestLimits);
-  app.use('*', provideServices(state, routes));
+  app.use('*', provideServices(state));
   app.use('*', publicCorsPolicy);
 
   // The indexing policy (INDEXING, share links) wraps the share gate, so it sees the gate's answers too.
@@ -101,7 +109,9 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
     'X-Error-Code': appError.code,
     ...appError.headers,
   };
-  const format = (c.var.routes ?? appRoutes).errorFormat(c.req.path);
+  // An app assembled by hand (a test's) has no table of its own: the service's is used.
+  const routes = (c.var.routes as RouteTable | undefined) ?? appRoutes;
+  const format = routes.errorFormat(c.req.path);
   try {
     if (format === 'html') {
       const origin = originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);

@@ -2,7 +2,7 @@ import { NO_STORE } from './caching';
 import type { Context } from 'hono';
 import { deploymentProblems } from './deployment';
 import { configWarnings, isDemoMode, isProduction, readConfig } from './env';
-import type { AppEnv, IsolateState } from './services';
+import type { AppEnv } from './services';
 import { shareSettings } from './share';
 
 // GET /healthz: liveness without an upstream call, and 503 while the deployment cannot serve
@@ -32,7 +32,8 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
     const demo = isDemoMode(config);
     const host = new URL(c.req.url).hostname;
     const workersDev = host === 'workers.dev' || host.endsWith('.workers.dev');
-    const cache = workersDev ? null : await openCache(state);
+    // Opened by this request's services (src/services.ts), once per isolate.
+    const cache = workersDev ? null : await state.cache;
     const version = env.CF_VERSION_METADATA;
     body.environment = config.DEPLOY_ENV || null;
     body.mode = demo ? 'demo' : 'upstream';
@@ -70,13 +71,4 @@ function upstreamHost(url: string): string {
   } catch {
     return '(not a URL)';
   }
-}
-
-/** The isolate's Cache API cache, opened as services() opens it (once per isolate). */
-function openCache(state: IsolateState): Promise<Cache | null> {
-  state.cache ??= state.deps.openCache().catch((err: unknown) => {
-    state.deps.log({ event: 'cache_unavailable', error: String(err) });
-    return null;
-  });
-  return state.cache;
 }

@@ -155,10 +155,17 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
   };
 }
 
-/** Builds the request's services once, before any other middleware that needs them. */
-export function provideServices(state: IsolateState, routes: RouteTable): MiddlewareHandler<AppEnv> {
+/** The app's routes, for every middleware and for the error handler (set first of all). */
+export function provideRoutes(routes: RouteTable): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('routes', routes);
+    await next();
+  };
+}
+
+/** Builds the request's services once, before any middleware or handler that needs them. */
+export function provideServices(state: IsolateState): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
     c.set('services', services(c, state));
     await next();
   };
