@@ -54,8 +54,8 @@ const widget = defineRoute({
   },
 });
 
-async function call(env: Env, path: string, init?: RequestInit): Promise<Response> {
-  const app = createApp({ log: () => undefined }, { routes: [widget] });
+async function call(env: Env, path: string, init?: RequestInit, route = widget): Promise<Response> {
+  const app = createApp({ log: () => undefined }, { routes: [route] });
   const ctx = createExecutionContext();
   const res = await app.fetch(new Request(`${ORIGIN}${path}`, init), env, ctx);
   await waitOnExecutionContext(ctx);
@@ -97,6 +97,11 @@ describe('a route declared in a test app', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('X-Error-Code')).toBe('invalid_id');
     expect(bad.headers.get('Content-Type')).toBe('text/html; charset=utf-8');
+    // Also when the request is refused before any route runs (414: a URL over 2,048 characters).
+    const asBadge = { ...widget, errors: 'badge' as const };
+    const long = await call(DEMO, `/widgets/${A}/chart?pad=${'x'.repeat(2100)}`, undefined, asBadge);
+    expect(long.status).toBe(414);
+    expect(long.headers.get('Content-Type')).toBe('image/svg+xml; charset=utf-8');
     // The declaration decides: the same path is a badge or JSON if declared so.
     for (const format of ['json', 'badge', 'html'] as const) {
       const table = new RouteTable([...ROUTES, { ...widget, errors: format }]);
