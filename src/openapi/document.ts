@@ -18,6 +18,7 @@ import {
   errorResponse,
   errors,
   h,
+  redirectToCurrent,
   text,
   tokenParam,
   type Format,
@@ -51,6 +52,10 @@ function sharedNotFound(nf: ZodOpenApiResponseObject): ZodOpenApiResponseObject 
 function operation(def: RouteDef, shared: boolean): ZodOpenApiOperationObject {
   const route = doc(def);
   const responses: ZodOpenApiResponsesObject = { ...route.responses };
+  // What the declaration already says: a versioned URL redirects to the current version, a
+  // canonical route's other spellings to it.
+  if (def.path.includes('{version}')) responses['302'] = redirectToCurrent;
+  if (def.canonical) responses['308'] = canonicalRedirect;
   if (shared) {
     const nf = responses['404'];
     if (nf && !('$ref' in nf)) {

@@ -458,6 +458,18 @@ export const notModified: ZodOpenApiResponseObject = {
   headers: z.object({ ETag: h.etag, 'Cache-Control': h.cacheControl, ...cacheState }),
 };
 
+/**
+ * A job-derived GET's responses: its 200, a 304 for the current ETag, and the errors of a job
+ * route in its format (302 and 308 are added from the route's declaration).
+ */
+export function jobResponses(
+  ok: ZodOpenApiResponseObject,
+  format: Format,
+  notes?: Record<number, string>,
+): ZodOpenApiResponsesObject {
+  return { 200: ok, 304: notModified, ...errors(JOB_ERRORS, format, notes ? { notes } : {}) };
+}
+
 export const notModifiedStatic: ZodOpenApiResponseObject = {
   id: 'NotModifiedStatic',
   description: 'Not modified: `If-None-Match` named the current ETag. No body.',

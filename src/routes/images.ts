@@ -5,17 +5,13 @@ import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching
 import { cacheStateHeaders, conditional, SVG_HEADERS } from '../http';
 import {
   BadgeEndpointSchema,
-  canonicalRedirect,
   card,
   EXAMPLE_ID,
-  errors,
   h,
   ifNoneMatch,
-  JOB_ERRORS,
   jobHeaders,
   jobId,
-  notModified,
-  redirectToCurrent,
+  jobResponses,
   versionParam,
 } from '../openapi/parts';
 import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from '../query';
@@ -121,12 +117,10 @@ export const imageRoutes = [
           'The Open Graph card at its latest URL, cached like the job. For embedding, prefer the versioned URL the summary links: it never changes.',
         query: CardQuery,
         headers: { 'If-None-Match': ifNoneMatch },
-        responses: {
-          200: { description: 'The card.', headers: jobHeaders(), content: card(ext) },
-          304: notModified,
-          308: canonicalRedirect,
-          ...errors(JOB_ERRORS, 'json'),
-        },
+        responses: jobResponses(
+          { description: 'The card.', headers: jobHeaders(), content: card(ext) },
+          'json',
+        ),
         curl: `curl -s -o card.${ext} '{origin}/jobs/${EXAMPLE_ID}/og.${ext}?theme=dark'`,
       },
       handler: (c, p) => image(c, p.id, { name: 'og', version: undefined, ext }),
@@ -144,13 +138,10 @@ export const imageRoutes = [
           'The card of one version of the job, cacheable for a year. An outdated version redirects (302) to the current one, so an old link still shows the latest card.',
         query: CardQuery,
         headers: { 'If-None-Match': ifNoneMatch },
-        responses: {
-          200: { description: 'The card.', headers: jobHeaders(), content: card(ext) },
-          302: redirectToCurrent,
-          304: notModified,
-          308: canonicalRedirect,
-          ...errors(JOB_ERRORS, 'json'),
-        },
+        responses: jobResponses(
+          { description: 'The card.', headers: jobHeaders(), content: card(ext) },
+          'json',
+        ),
         curl: `curl -sL -o card.${ext} {origin}/jobs/${EXAMPLE_ID}/og.0123456789ab.${ext}`,
       },
       handler: (c, p) => image(c, p.id, { name: 'og', version: p.version, ext }),
@@ -169,12 +160,10 @@ export const imageRoutes = [
         'A shields-style badge for READMEs and pull requests. Errors are badges too, with the status and `X-Error-Code`.',
       query: BadgeQuery,
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: {
-        200: { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
-        304: notModified,
-        308: canonicalRedirect,
-        ...errors(JOB_ERRORS, 'svg'),
-      },
+      responses: jobResponses(
+        { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
+        'svg',
+      ),
       curl: `curl -s '{origin}/jobs/${EXAMPLE_ID}/badge.svg?metric=improvement&style=flat-square'`,
     },
     handler: (c, p) => image(c, p.id, { name: 'badge', version: undefined, ext: 'svg' }),
@@ -193,13 +182,10 @@ export const imageRoutes = [
         'The badge of one version of the job, cacheable for a year; an outdated version redirects (302).',
       query: BadgeQuery,
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: {
-        200: { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
-        302: redirectToCurrent,
-        304: notModified,
-        308: canonicalRedirect,
-        ...errors(JOB_ERRORS, 'svg'),
-      },
+      responses: jobResponses(
+        { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
+        'svg',
+      ),
       curl: `curl -sL {origin}/jobs/${EXAMPLE_ID}/badge.0123456789ab.svg`,
     },
     handler: (c, p) => image(c, p.id, { name: 'badge', version: p.version, ext: 'svg' }),
@@ -217,16 +203,14 @@ export const imageRoutes = [
         'For `https://img.shields.io/endpoint?url=…`: the same message and colour as the badge; `cacheSeconds` follows the job’s freshness.',
       query: BadgeQuery.pick({ label: true, metric: true }),
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: {
-        200: {
+      responses: jobResponses(
+        {
           description: 'The endpoint document.',
           headers: jobHeaders({ 'Access-Control-Allow-Origin': h.cors }),
           content: { 'application/json': { schema: BadgeEndpointSchema } },
         },
-        304: notModified,
-        308: canonicalRedirect,
-        ...errors(JOB_ERRORS, 'json'),
-      },
+        'json',
+      ),
       curl: `curl -s {origin}/jobs/${EXAMPLE_ID}/badge.json`,
     },
     handler: (c, p) => image(c, p.id, { name: 'badge', version: undefined, ext: 'json' }),

@@ -12,16 +12,14 @@ import { rendered, renderKey } from '../render';
 import { shareSettings } from '../share';
 import {
   BASE_ERRORS,
-  canonicalRedirect,
   EXAMPLE_ID,
   errors,
   h,
   HTML,
   ifNoneMatch,
-  JOB_ERRORS,
   jobHeaders,
   jobId,
-  notModified,
+  jobResponses,
   text,
 } from '../openapi/parts';
 import { jobOf, loadJob, parseId } from './job';
@@ -85,16 +83,14 @@ export const reportRoute = defineRoute({
     description:
       'One page per job: scores, chart, iterations, what changed, the report, share snippets. Server-rendered without JavaScript (an active job’s page may add one small first-party script that updates it in place). Unfurls with the card in Slack, X, LinkedIn and GitHub.',
     headers: { 'If-None-Match': ifNoneMatch },
-    responses: {
-      200: {
+    responses: jobResponses(
+      {
         description: 'The report.',
         headers: jobHeaders({ 'Content-Security-Policy': h.csp }),
         content: { 'text/html': { schema: HTML } },
       },
-      304: notModified,
-      308: canonicalRedirect,
-      ...errors(JOB_ERRORS, 'html'),
-    },
+      'html',
+    ),
     curl: `curl -s {origin}/jobs/${EXAMPLE_ID} | head -c 300`,
   },
   handler: async (c, p) => {

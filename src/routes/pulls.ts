@@ -16,20 +16,16 @@ import { rendered, renderKey } from '../render';
 import { uuid } from '../schema';
 import {
   baseId as baseIdParam,
-  canonicalRedirect,
   card,
   EXAMPLE_BASE_ID,
   EXAMPLE_ID,
-  errors,
   headId as headIdParam,
   HTML,
   h,
   ifNoneMatch,
-  JOB_ERRORS,
   jobHeaders,
   jobId,
-  notModified,
-  redirectToCurrent,
+  jobResponses,
   text,
   versionParam,
 } from '../openapi/parts';
@@ -119,21 +115,18 @@ export const pullRoutes = [
           .meta({ example: EXAMPLE_BASE_ID }),
       }),
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: {
-        200: {
+      responses: jobResponses(
+        {
           description: 'The comment.',
           headers: jobHeaders(),
           content: { 'text/markdown': { schema: text('GitHub-flavoured markdown (UTF-8).') } },
         },
-        304: notModified,
-        308: canonicalRedirect,
-        ...errors(JOB_ERRORS, 'json', {
-          notes: {
-            400: 'The detail says whether the job id or `base` is bad.',
-            404: 'The detail says whether the job or `base` is unknown.',
-          },
-        }),
-      },
+        'json',
+        {
+          400: 'The detail says whether the job id or `base` is bad.',
+          404: 'The detail says whether the job or `base` is unknown.',
+        },
+      ),
       curl: `curl -s '{origin}/jobs/${EXAMPLE_ID}/comment.md?base=${EXAMPLE_BASE_ID}'`,
     },
     handler: async (c, p) => {
@@ -191,18 +184,15 @@ export const pullRoutes = [
       description:
         'GitHub’s compare form: both runs side by side, the change of every figure and dimension, one chart of both, links to both reports, and the comparison card for unfurls. Server-rendered without JavaScript.',
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: {
-        200: {
+      responses: jobResponses(
+        {
           description: 'The comparison.',
           headers: jobHeaders({ 'Content-Security-Policy': h.csp }),
           content: { 'text/html': { schema: HTML } },
         },
-        304: notModified,
-        308: canonicalRedirect,
-        ...errors(JOB_ERRORS, 'html', {
-          notes: { 400: 'The page says which side is bad.', 404: 'The page says which side is unknown.' },
-        }),
-      },
+        'html',
+        { 400: 'The page says which side is bad.', 404: 'The page says which side is unknown.' },
+      ),
       curl: `curl -s {origin}/compare/${EXAMPLE_BASE_ID}...${EXAMPLE_ID} | head -c 300`,
     },
     handler: async (c, p) => {
@@ -289,13 +279,7 @@ function compareCardDoc(ext: 'png' | 'svg', versioned: boolean): RouteDoc {
       : 'A 1200×630 card: both scores, the change, both runs’ sparklines.',
     query: CardQuery,
     headers: { 'If-None-Match': ifNoneMatch },
-    responses: {
-      200: { description: 'The card.', headers: jobHeaders(), content: card(ext) },
-      ...(versioned ? { 302: redirectToCurrent } : {}),
-      304: notModified,
-      308: canonicalRedirect,
-      ...errors(JOB_ERRORS, 'json'),
-    },
+    responses: jobResponses({ description: 'The card.', headers: jobHeaders(), content: card(ext) }, 'json'),
     curl: `curl -s${versioned ? 'L' : ''} -o compare.${ext} {origin}/compare/${EXAMPLE_BASE_ID}...${EXAMPLE_ID}/og.${versioned ? '0123456789ab.' : ''}${ext}`,
   };
 }
