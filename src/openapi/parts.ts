@@ -458,6 +458,13 @@ export const notModified: ZodOpenApiResponseObject = {
   headers: z.object({ ETag: h.etag, 'Cache-Control': h.cacheControl, ...cacheState }),
 };
 
+/** The 200 of a page about a job (or two): HTML under the page's CSP. */
+export const jobPage = (description: string): ZodOpenApiResponseObject => ({
+  description,
+  headers: jobHeaders({ 'Content-Security-Policy': h.csp }),
+  content: { 'text/html': { schema: HTML } },
+});
+
 /**
  * A job-derived GET's responses: its 200, a 304 for the current ETag, and the errors of a job
  * route in its format (302 and 308 are added from the route's declaration).

@@ -17,8 +17,8 @@ import {
   h,
   HTML,
   ifNoneMatch,
-  jobHeaders,
   jobId,
+  jobPage,
   jobResponses,
   text,
 } from '../openapi/parts';
@@ -83,14 +83,7 @@ export const reportRoute = defineRoute({
     description:
       'One page per job: scores, chart, iterations, what changed, the report, share snippets. Server-rendered without JavaScript (an active job’s page may add one small first-party script that updates it in place). Unfurls with the card in Slack, X, LinkedIn and GitHub.',
     headers: { 'If-None-Match': ifNoneMatch },
-    responses: jobResponses(
-      {
-        description: 'The report.',
-        headers: jobHeaders({ 'Content-Security-Policy': h.csp }),
-        content: { 'text/html': { schema: HTML } },
-      },
-      'html',
-    ),
+    responses: jobResponses(jobPage('The report.'), 'html'),
     curl: `curl -s {origin}/jobs/${EXAMPLE_ID} | head -c 300`,
   },
   handler: async (c, p) => {

@@ -20,11 +20,10 @@ import {
   EXAMPLE_BASE_ID,
   EXAMPLE_ID,
   headId as headIdParam,
-  HTML,
-  h,
   ifNoneMatch,
   jobHeaders,
   jobId,
+  jobPage,
   jobResponses,
   text,
   versionParam,
@@ -184,15 +183,10 @@ export const pullRoutes = [
       description:
         'GitHub’s compare form: both runs side by side, the change of every figure and dimension, one chart of both, links to both reports, and the comparison card for unfurls. Server-rendered without JavaScript.',
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(
-        {
-          description: 'The comparison.',
-          headers: jobHeaders({ 'Content-Security-Policy': h.csp }),
-          content: { 'text/html': { schema: HTML } },
-        },
-        'html',
-        { 400: 'The page says which side is bad.', 404: 'The page says which side is unknown.' },
-      ),
+      responses: jobResponses(jobPage('The comparison.'), 'html', {
+        400: 'The page says which side is bad.',
+        404: 'The page says which side is unknown.',
+      }),
       curl: `curl -s {origin}/compare/${EXAMPLE_BASE_ID}...${EXAMPLE_ID} | head -c 300`,
     },
     handler: async (c, p) => {
