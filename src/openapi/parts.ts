@@ -458,6 +458,13 @@ export const notModified: ZodOpenApiResponseObject = {
   headers: z.object({ ETag: h.etag, 'Cache-Control': h.cacheControl, ...cacheState }),
 };
 
+/** The 200 of a job's JSON, open to any origin (CORS). */
+export const jobJson = (description: string, schema: z.ZodType): ZodOpenApiResponseObject => ({
+  description,
+  headers: jobHeaders({ 'Access-Control-Allow-Origin': h.cors }),
+  content: { 'application/json': { schema } },
+});
+
 /** The 200 of a page about a job (or two): HTML under the page's CSP. */
 export const jobPage = (description: string): ZodOpenApiResponseObject => ({
   description,

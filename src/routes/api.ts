@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { jobCaching } from '../caching';
 import { conditional, cacheStateHeaders } from '../http';
-import { EXAMPLE_ID, h, ifNoneMatch, jobHeaders, jobId, jobResponses, type RouteDoc } from '../openapi/parts';
+import { EXAMPLE_ID, ifNoneMatch, jobId, jobJson, jobResponses, type RouteDoc } from '../openapi/parts';
 import { rendered, renderKey } from '../render';
 import { JobSchema } from '../schema';
 import type { AppEnv } from '../services';
@@ -30,14 +30,7 @@ const getJobDoc: RouteDoc = {
   description:
     'The job exactly as the upstream’s reference documents it, validated and trimmed to that schema; fields named in `REDACT_FIELDS` are removed. Served from the cache while fresh, and from a stale copy while the upstream fails.',
   headers: { 'If-None-Match': ifNoneMatch },
-  responses: jobResponses(
-    {
-      description: 'The job.',
-      headers: jobHeaders({ 'Access-Control-Allow-Origin': h.cors }),
-      content: { 'application/json': { schema: JobSchema } },
-    },
-    'json',
-  ),
+  responses: jobResponses(jobJson('The job.', JobSchema), 'json'),
   curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/`,
 };
 
@@ -77,14 +70,7 @@ export const apiRoutes = [
       description:
         'The headline numbers of a job for dashboards and bots: the same title, best score and improvement the page and the card show, with absolute links (images versioned). Cached like the job, with the same errors.',
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(
-        {
-          description: 'The summary.',
-          headers: jobHeaders({ 'Access-Control-Allow-Origin': h.cors }),
-          content: { 'application/json': { schema: SummarySchema } },
-        },
-        'json',
-      ),
+      responses: jobResponses(jobJson('The summary.', SummarySchema), 'json'),
       curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/summary`,
     },
     handler: async (c, p) => {

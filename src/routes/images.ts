@@ -7,10 +7,10 @@ import {
   BadgeEndpointSchema,
   card,
   EXAMPLE_ID,
-  h,
   ifNoneMatch,
   jobHeaders,
   jobId,
+  jobJson,
   jobResponses,
   versionParam,
 } from '../openapi/parts';
@@ -203,14 +203,7 @@ export const imageRoutes = [
         'For `https://img.shields.io/endpoint?url=…`: the same message and colour as the badge; `cacheSeconds` follows the job’s freshness.',
       query: BadgeQuery.pick({ label: true, metric: true }),
       headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(
-        {
-          description: 'The endpoint document.',
-          headers: jobHeaders({ 'Access-Control-Allow-Origin': h.cors }),
-          content: { 'application/json': { schema: BadgeEndpointSchema } },
-        },
-        'json',
-      ),
+      responses: jobResponses(jobJson('The endpoint document.', BadgeEndpointSchema), 'json'),
       curl: `curl -s {origin}/jobs/${EXAMPLE_ID}/badge.json`,
     },
     handler: (c, p) => image(c, p.id, { name: 'badge', version: undefined, ext: 'json' }),
