@@ -34,14 +34,14 @@ const getJobDoc: RouteDoc = {
   curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/`,
 };
 
+/** The read API's routes: one job, JSON errors, open to any origin. */
+const readApi = { params: { id: jobId }, errors: 'json', job: true, cors: true } as const;
+
 export const apiRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/jobs/{id}/',
-    params: { id: jobId },
-    errors: 'json',
-    job: true,
-    cors: true,
+    ...readApi,
     doc: getJobDoc,
     handler: (c, p) => getJob(c, p.id),
   }),
@@ -49,20 +49,14 @@ export const apiRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/jobs/{id}',
-    params: { id: jobId },
-    errors: 'json',
-    job: true,
-    cors: true,
+    ...readApi,
     doc: { ...getJobDoc, operationId: 'getJobNoSlash' },
     handler: (c, p) => getJob(c, p.id),
   }),
   defineRoute({
     method: 'get',
     path: '/api/jobs/{id}/summary',
-    params: { id: jobId },
-    errors: 'json',
-    job: true,
-    cors: true,
+    ...readApi,
     doc: {
       operationId: 'getJobSummary',
       tag: 'Jobs',
