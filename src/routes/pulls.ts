@@ -192,7 +192,7 @@ export const pullRoutes = [
     handler: async (c, p) => {
       const { baseId, headId } = parseRange(`${p.base}${RANGE_SEPARATOR}${p.head}`);
       const s = c.var.services;
-      // Trailing-slash and upper-case forms were redirected to this one by src/routes/site.ts.
+      // Trailing-slash and upper-case forms were redirected to this one (src/middleware/canonical.ts).
       const [base, head] = await loadPair(s, baseId, headId);
       const version = await comparisonVersion(base.entry.version, head.entry.version);
       const stale = staleSide(base, head);
