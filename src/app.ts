@@ -65,7 +65,7 @@ export function createApp(overrides: Partial<Deps> = {}, options: AppOptions = {
   app.all('*', (c) => {
     const allow = routes.allowed(c.req.path, c.var.services.config);
     if (allow.length > 0) {
-      const use = allow.includes('GET') ? 'GET or HEAD' : allow.join(' or ');
+      const use = allow.filter((m) => m !== 'OPTIONS').join(' or ');
       throw new AppError(
         405,
         'method_not_allowed',
