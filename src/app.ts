@@ -1,64 +1,48 @@
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
 import { renderErrorPage } from './views/html/pages';
 import { errorCaching } from './caching';
 import { deploymentGate } from './deployment';
 import { readConfig } from './env';
 import { AppError, notFound, type ErrorCode } from './errors';
-import { healthz } from './health';
 import { pageHeaders, SVG_HEADERS } from './http';
 import { originOf } from './lib/origin';
 import { loggablePath } from './log';
 import { renderMessageBadge } from './images';
-import { apiRoutes } from './routes/api';
-import { eventRoutes } from './routes/events';
-import { imageRoutes } from './routes/images';
-import { pageRoutes } from './routes/pages';
-import { pullRoutes } from './routes/pulls';
-import { shareGate } from './routes/share-mount';
-import { shareRoutes } from './routes/shares';
-import { indexingPolicy, siteRoutes } from './routes/site';
-import { defaultDeps, isolateState, type AppEnv, type Deps } from './services';
+import { canonicalUrls } from './middleware/canonical';
+import { publicCorsPolicy } from './middleware/cors';
+import { indexingPolicy } from './middleware/indexing';
+import { requestLimits } from './middleware/limits';
+import { securityHeaders } from './middleware/security-headers';
+import { shareGate } from './middleware/share-gate';
+import { appRoutes, ROUTES } from './routes';
+import { RouteTable, type RouteDef } from './routes/define';
+import {
+  defaultDeps,
+  isolateState,
+  provideRoutes,
+  provideServices,
+  type AppEnv,
+  type Deps,
+} from './services';
 
-// The app: request limits, CORS, the faces' routes (src/routes/, one file per face), and
-// errors in one shape and one place.
+// The app: the middleware (src/middleware/), the routes as declared (src/routes/, one file per
+// face, listed in src/routes/index.ts), and errors in one shape and one place.
 
-const MAX_URL_LENGTH = 2048;
-const MAX_HEADER_BYTES = 16 * 1024;
+export interface AppOptions {
+  /** Routes added after the service's own (a test's). */
+  routes?: readonly RouteDef[];
+}
 
-export function createApp(overrides: Partial<Deps> = {}) {
+export function createApp(overrides: Partial<Deps> = {}, options: AppOptions = {}) {
   const state = isolateState({ ...defaultDeps, ...overrides });
+  const routes = new RouteTable(options.routes ? [...ROUTES, ...options.routes] : ROUTES);
   const app = new Hono<AppEnv>();
 
-  app.use('*', async (c, next) => {
-    if (c.req.url.length > MAX_URL_LENGTH) {
-      throw new AppError(414, 'uri_too_long', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
-    }
-    let headerBytes = 0;
-    c.req.raw.headers.forEach((v, k) => (headerBytes += k.length + v.length + 4));
-    if (headerBytes > MAX_HEADER_BYTES) {
-      throw new AppError(431, 'headers_too_large', `Request headers exceed ${MAX_HEADER_BYTES} bytes.`);
-    }
-    await next();
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
-  });
-
-  const publicCors = cors({
-    origin: '*',
-    allowMethods: ['GET', 'HEAD', 'OPTIONS'],
-    exposeHeaders: [
-      'ETag',
-      'Age',
-      'Last-Modified',
-      'X-Cache',
-      'X-Cache-Reason',
-      'Server-Timing',
-      'Retry-After',
-    ],
-    maxAge: 86400,
-  });
-  app.use('/api/*', publicCors);
-  app.use('/jobs/:id/badge.json', publicCors);
+  app.use('*', provideRoutes(routes));
+  app.use('*', securityHeaders);
+  app.use('*', requestLimits);
+  app.use('*', provideServices(state));
+  app.use('*', publicCorsPolicy);
 
   // The indexing policy (INDEXING, share links) wraps the share gate, so it sees the gate's answers too.
   app.use('*', indexingPolicy);
@@ -67,33 +51,27 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.use('*', deploymentGate(state));
 
   // Signed mode: share links, and the not-found answer for any job without one. It must stay
-  // registered before every route, so routes mounted below are covered without knowing it.
+  // registered before every route, so routes declared later are covered without knowing it.
   app.use(
     '*',
     shareGate(state, (req, env, ctx) => app.fetch(req, env, ctx)),
   );
 
-  // Liveness without an upstream call, and the deployment's state (src/health.ts). The memory
-  // tier's size lets load tests check its bound from outside.
-  app.get('/healthz', (c) => healthz(c, state));
+  // Before every route: the canonical-URL redirects (308).
+  app.use('*', canonicalUrls);
 
-  // First: its canonical-URL redirects (308) precede every page route.
-  app.route('/', siteRoutes(state));
-  app.route('/', apiRoutes(state));
-  app.route('/', eventRoutes(state));
-  app.route('/', pageRoutes(state));
-  app.route('/', imageRoutes(state));
-  app.route('/', pullRoutes(state));
-  app.route('/', shareRoutes(state));
+  routes.register(app);
 
   app.all('*', (c) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && knownPath(c.req.path)) {
+    const allow = routes.allowed(c.req.path, c.var.services.config);
+    if (allow.length > 0) {
+      const use = allow.filter((m) => m !== 'OPTIONS').join(' or ');
       throw new AppError(
         405,
         'method_not_allowed',
-        `Method ${c.req.method} is not allowed here; use GET or HEAD.`,
+        `Method ${c.req.method} is not allowed here; use ${use}.`,
         {
-          Allow: 'GET, HEAD, OPTIONS',
+          Allow: allow.join(', '),
         },
       );
     }
@@ -103,35 +81,6 @@ export function createApp(overrides: Partial<Deps> = {}) {
   app.onError((err, c) => errorResponse(c, err, state.deps));
 
   return app;
-}
-
-const KNOWN_PATHS = [
-  /^\/(?:openapi\.json|docs|robots\.txt|favicon\.ico|icon\.svg)$/,
-  /^\/$/,
-  /^\/healthz$/,
-  /^\/api\/jobs\/[^/]+\/?$/,
-  /^\/api\/jobs\/[^/]+\/summary$/,
-  /^\/api\/jobs\/[^/]+\/events$/,
-  /^\/jobs\/[^/]+$/,
-  /^\/jobs\/[^/]+\/[^/]+$/,
-  /^\/compare\/[^/]+\/?$/,
-  /^\/compare\/[^/]+\/[^/]+$/,
-];
-
-function knownPath(path: string): boolean {
-  return KNOWN_PATHS.some((re) => re.test(path));
-}
-
-type ErrorFormat = 'json' | 'html' | 'badge';
-
-function errorFormat(path: string): ErrorFormat {
-  if (path.startsWith('/api/')) return 'json';
-  if (path === '/openapi.json' || path === '/healthz') return 'json';
-  if (/^\/jobs\/[^/]+\/badge(\.[0-9a-f]{12})?\.svg$/.test(path)) return 'badge';
-  if (/^\/jobs\/[^/]+\/./.test(path)) return 'json';
-  // The comparison card is a picture: its errors are JSON like the job cards'; the page's are HTML.
-  if (/^\/compare\/[^/]+\/./.test(path)) return 'json';
-  return 'html';
 }
 
 const BADGE_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -160,7 +109,9 @@ export async function errorResponse(c: Context<AppEnv>, err: Error, deps: Deps):
     'X-Error-Code': appError.code,
     ...appError.headers,
   };
-  const format = errorFormat(c.req.path);
+  // An app assembled by hand (a test's) has no table of its own: the service's is used.
+  const routes = (c.var.routes as RouteTable | undefined) ?? appRoutes;
+  const format = routes.errorFormat(c.req.path);
   try {
     if (format === 'html') {
       const origin = originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);

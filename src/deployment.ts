@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { configWarnings, isDemoMode, isProduction, readConfig, type Config, type Env } from './env';
 import { AppError } from './errors';
-import { namesJob } from './routes/share-mount';
+import { namesJob } from './middleware/share-gate';
 import type { AppEnv, IsolateState } from './services';
 
 // A deployment that cannot serve real jobs says so instead of looking healthy. With
@@ -14,7 +14,7 @@ import type { AppEnv, IsolateState } from './services';
 //
 // Without DEPLOY_ENV (npm start, the demo deployment, the tests) nothing changes: SHARE_MODE
 // defaults to public. Signed mode without a usable secret fails closed in every environment
-// (src/routes/share-mount.ts).
+// (src/middleware/share-gate.ts).
 
 /** Why this deployment cannot serve real jobs, one sentence each; empty when it can. */
 export function deploymentProblems(env: Env, config: Config = readConfig(env)): string[] {
@@ -65,7 +65,7 @@ export function deploymentGate(state: IsolateState): MiddlewareHandler<AppEnv> {
     const problems = deploymentProblems(env, config);
     if (problems.length === 0) return next();
     const url = new URL(c.req.url);
-    if (!namesJob(url) && !SHARE_PATHS.test(url.pathname)) return next();
+    if (!namesJob(url, c.var.routes) && !SHARE_PATHS.test(url.pathname)) return next();
     if (!warned.has(state)) {
       warned.add(state);
       state.deps.log({ event: 'deployment_misconfigured', problems });

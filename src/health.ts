@@ -2,7 +2,7 @@ import { NO_STORE } from './caching';
 import type { Context } from 'hono';
 import { deploymentProblems } from './deployment';
 import { configWarnings, isDemoMode, isProduction, readConfig } from './env';
-import type { AppEnv, IsolateState } from './services';
+import type { AppEnv } from './services';
 import { shareSettings } from './share';
 
 // GET /healthz: liveness without an upstream call, and 503 while the deployment cannot serve
@@ -11,7 +11,8 @@ import { shareSettings } from './share';
 // set, the shield and Cache API tiers, the deployed version. Never cached, and never a secret:
 // the key is reported as set or not, nothing of its value or length.
 
-export async function healthz(c: Context<AppEnv>, state: IsolateState): Promise<Response> {
+export async function healthz(c: Context<AppEnv>): Promise<Response> {
+  const { state } = c.var.services;
   const env = c.env ?? {};
   const config = readConfig(env);
   const share = shareSettings(config);
@@ -31,7 +32,8 @@ export async function healthz(c: Context<AppEnv>, state: IsolateState): Promise<
     const demo = isDemoMode(config);
     const host = new URL(c.req.url).hostname;
     const workersDev = host === 'workers.dev' || host.endsWith('.workers.dev');
-    const cache = workersDev ? null : await openCache(state);
+    // Opened by this request's services (src/services.ts), once per isolate.
+    const cache = workersDev ? null : await state.cache;
     const version = env.CF_VERSION_METADATA;
     body.environment = config.DEPLOY_ENV || null;
     body.mode = demo ? 'demo' : 'upstream';
@@ -69,13 +71,4 @@ function upstreamHost(url: string): string {
   } catch {
     return '(not a URL)';
   }
-}
-
-/** The isolate's Cache API cache, opened as services() opens it (once per isolate). */
-function openCache(state: IsolateState): Promise<Cache | null> {
-  state.cache ??= state.deps.openCache().catch((err: unknown) => {
-    state.deps.log({ event: 'cache_unavailable', error: String(err) });
-    return null;
-  });
-  return state.cache;
 }

@@ -48,7 +48,7 @@ export async function rendered(
       s.deps.onRender?.(kind);
       const out = await render();
       const body = typeof out === 'string' ? new TextEncoder().encode(out) : out;
-      const stored: Stored = { meta: { etag: await strongEtag(body) }, body, storedAt: s.deps.now() };
+      const stored: Stored = { meta: { etag: await strongEtag(body) }, body, storedAt: s.now() };
       s.waitUntil(s.store.put(key, stored, RENDER_KEEP_SECONDS));
       return stored;
     })().finally(() => inflight.delete(key));

@@ -1,17 +1,17 @@
-import type { Context } from 'hono';
-import { getJob, scrub, type Fetched, type JobAnswer, type JobDeps } from './cache';
+import type { Context, MiddlewareHandler } from 'hono';
+import { scrub, type Fetched, type JobDeps } from './cache';
 import { readConfig, type Config, type Env } from './env';
-import { invalidId } from './errors';
 import { originOf } from './lib/origin';
 import { logLine } from './log';
-import { uuid } from './schema';
+import type { RouteTable } from './routes/define';
 import { shieldHandle, type ShieldHandle } from './shield';
 import { shareContextOf } from './share';
-import { ByteLru, tieredStore, type Store, type Stored } from './store';
-import { jobSource, type FetchFn, type JobSource } from './upstream';
+import { ByteLru, tieredStore, type Stored } from './store';
+import { jobSource, type FetchFn } from './upstream';
 
-// What a request handler needs, built from the isolate's state, the env and the
-// request. Tests build the app with their own fetch, clock and cache.
+// What a request handler needs, built once per request from the isolate's state, the env and
+// the request, and handed to every middleware and handler as `c.var.services`. Tests build the
+// app with their own fetch, clock and cache.
 
 export interface Deps {
   /** Outbound fetch used for the upstream only. */
@@ -51,16 +51,23 @@ export function isolateState(deps: Deps): IsolateState {
   return { deps, memory: null, cache: null, jobInflight: new Map(), renderInflight: new Map() };
 }
 
-export type AppEnv = { Bindings: Env };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    /** This request's services (`provideServices`). */
+    services: Services;
+    /** The app's routes (src/routes/define.ts): 404 or 405, error formats, the gates. */
+    routes: RouteTable;
+  };
+};
 
-export interface Services {
-  config: Config;
-  source: JobSource;
-  store: Store;
+/**
+ * A request's services: what the job tiers need (JobDeps: config, source, store, clock, log,
+ * miss budget, shield, purge) and what the faces add to it (links, the isolate's state).
+ */
+export interface Services extends JobDeps {
   deps: Deps;
   state: IsolateState;
-  waitUntil: (p: Promise<unknown>) => void;
-  jobDeps: JobDeps;
   /** The job shields (JOB_SHIELD), or null without the binding: the isolate then asks the source itself. */
   shield: ShieldHandle | null;
   /** Origin for absolute URLs: PUBLIC_ORIGIN, else the request's own (never a forwarded-host header). */
@@ -124,18 +131,6 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
       return true;
     }
   };
-  const jobDeps: JobDeps = {
-    config,
-    source,
-    store,
-    now: deps.now,
-    admitMiss,
-    waitUntil,
-    inflight: state.jobInflight,
-    log: deps.log,
-    shield,
-    purge,
-  };
   const origin = originOf(config.PUBLIC_ORIGIN, c.req.url);
   const share = shareContextOf(c.req.raw);
   const pathBase = share?.pathBase ?? '';
@@ -143,15 +138,35 @@ export function services(c: Context<AppEnv>, state: IsolateState): Services {
     config,
     source,
     store,
+    now: deps.now,
+    log: deps.log,
+    admitMiss,
+    waitUntil,
+    inflight: state.jobInflight,
+    purge,
     deps,
     state,
-    waitUntil,
-    jobDeps,
     shield,
     origin,
     pathBase,
     base: origin + pathBase,
     jobBase: (id) => origin + (share?.jobPathBases.get(id) ?? pathBase),
+  };
+}
+
+/** The app's routes, for every middleware and for the error handler (set first of all). */
+export function provideRoutes(routes: RouteTable): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('routes', routes);
+    await next();
+  };
+}
+
+/** Builds the request's services once, before any middleware or handler that needs them. */
+export function provideServices(state: IsolateState): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('services', services(c, state));
+    await next();
   };
 }
 
@@ -195,16 +210,3 @@ async function purgeEdge(
   }
   return { via: 'workers-cache' };
 }
-
-/** A route's id parameter, validated and normalised to lowercase (one cache entry per job). */
-export function parseId(raw: string | undefined): string {
-  const id = raw ?? '';
-  if (!uuid.safeParse(id).success) throw invalidId(id);
-  return id.toLowerCase();
-}
-
-export function loadJob(s: Services, id: string): Promise<JobAnswer> {
-  return getJob(s.jobDeps, id);
-}
-
-export { jobOf } from './cache';

@@ -156,7 +156,7 @@ export function shareSettings(config: {
   return { mode: 'signed', secrets: previous !== '' ? [current, previous] : [current], problem: null };
 }
 
-// The share a request was opened under. The share middleware (src/routes/share-mount.ts) checks
+// The share a request was opened under. The share middleware (src/middleware/share-gate.ts) checks
 // `/s/{tokens}/…`, then dispatches the public path as a new Request; this map carries what it
 // decided to that inner request, where services() reads the link base from it.
 

@@ -5,7 +5,7 @@ import { createApp, errorResponse } from '../src/app';
 import { DEMO_JOBS } from '../src/demo-data';
 import type { Env } from '../src/env';
 import { jobUrls } from '../src/links';
-import { shareGate } from '../src/routes/share-mount';
+import { shareGate } from '../src/middleware/share-gate';
 import { isolateState, services, type AppEnv, type Deps } from '../src/services';
 import { importShareKey, mintShareToken, shareContextOf, verifyShareToken } from '../src/share';
 import { JOB_ID, OTHER_ID, upstreamJob } from './fixtures/upstream-jobs';

@@ -7,7 +7,7 @@ import { DEMO_JOBS } from '../src/demo-data';
 import { initImages, renderBadgeSvg, renderCardSvg } from '../src/images';
 import { EXAMPLE_ID } from '../src/openapi';
 import { humanizeDimension } from '../src/present';
-import { canonicalPath } from '../src/routes/site';
+import { canonicalPath } from '../src/middleware/canonical';
 import { JobSchema } from '../src/schema';
 import { importShareKey, mintShareToken } from '../src/share';
 import { harness, json, strictUpstreams } from './helpers';

@@ -1,46 +1,88 @@
-import { Hono } from 'hono';
+import type { Context } from 'hono';
 import { jobCaching } from '../caching';
 import { conditional, cacheStateHeaders } from '../http';
+import { EXAMPLE_ID, ifNoneMatch, jobId, jobJson, jobResponses, type RouteDoc } from '../openapi/parts';
 import { rendered, renderKey } from '../render';
-import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
-import { summarize } from '../summary';
+import { JobSchema } from '../schema';
+import type { AppEnv } from '../services';
+import { jobOf, loadJob, parseId } from './job';
+import { summarize, SummarySchema } from '../summary';
+import { defineRoute } from './define';
 
 // The read API: the job as JSON, and its summary.
 
-export function apiRoutes(state: IsolateState) {
-  const app = new Hono<AppEnv>();
+async function getJob(c: Context<AppEnv>, rawId: string): Promise<Response> {
+  const s = c.var.services;
+  const id = parseId(rawId);
+  const answer = await loadJob(s, id);
+  return conditional(c.req.raw, 200, answer.entry.body, {
+    'Content-Type': 'application/json; charset=utf-8',
+    ...jobCaching(s.config, answer, [id]),
+    ETag: answer.entry.etag,
+    ...cacheStateHeaders(answer),
+  });
+}
 
-  for (const path of ['/api/jobs/:id', '/api/jobs/:id/']) {
-    app.get(path, async (c) => {
-      const s = services(c, state);
-      const id = parseId(c.req.param('id'));
+const getJobDoc: RouteDoc = {
+  operationId: 'getJob',
+  tag: 'Jobs',
+  summary: 'The job as JSON',
+  description:
+    'The job exactly as the upstream’s reference documents it, validated and trimmed to that schema; fields named in `REDACT_FIELDS` are removed. Served from the cache while fresh, and from a stale copy while the upstream fails.',
+  headers: { 'If-None-Match': ifNoneMatch },
+  responses: jobResponses(jobJson('The job.', JobSchema), 'json'),
+  curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/`,
+};
+
+/** The read API's routes: one job, JSON errors, open to any origin. */
+const readApi = { params: { id: jobId }, errors: 'json', job: true, cors: true } as const;
+
+export const apiRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/jobs/{id}/',
+    ...readApi,
+    doc: getJobDoc,
+    handler: (c, p) => getJob(c, p.id),
+  }),
+  // The upstream's own form has the slash; the API answers without it too.
+  defineRoute({
+    method: 'get',
+    path: '/api/jobs/{id}',
+    ...readApi,
+    doc: { ...getJobDoc, operationId: 'getJobNoSlash' },
+    handler: (c, p) => getJob(c, p.id),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/jobs/{id}/summary',
+    ...readApi,
+    doc: {
+      operationId: 'getJobSummary',
+      tag: 'Jobs',
+      summary: 'The job’s summary, under 2 KB',
+      description:
+        'The headline numbers of a job for dashboards and bots: the same title, best score and improvement the page and the card show, with absolute links (images versioned). Cached like the job, with the same errors.',
+      headers: { 'If-None-Match': ifNoneMatch },
+      responses: jobResponses(jobJson('The summary.', SummarySchema), 'json'),
+      curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/summary`,
+    },
+    handler: async (c, p) => {
+      const s = c.var.services;
+      const id = parseId(p.id);
       const answer = await loadJob(s, id);
-      return conditional(c.req.raw, 200, answer.entry.body, {
+      const { entry } = answer;
+      // Derived once per version and link base, like any rendered answer: a 1.8 MB job is parsed once.
+      const key = renderKey(s, 'summary', id, entry.version, { base: s.jobBase(id) });
+      const summary = await rendered(s, key, 'summary', () =>
+        JSON.stringify(summarize(jobOf(entry.body), entry.version, s.jobBase(id))),
+      );
+      return conditional(c.req.raw, 200, summary.body, {
         'Content-Type': 'application/json; charset=utf-8',
         ...jobCaching(s.config, answer, [id]),
-        ETag: answer.entry.etag,
+        ETag: summary.etag,
         ...cacheStateHeaders(answer),
       });
-    });
-  }
-
-  app.get('/api/jobs/:id/summary', async (c) => {
-    const s = services(c, state);
-    const id = parseId(c.req.param('id'));
-    const answer = await loadJob(s, id);
-    const { entry } = answer;
-    // Derived once per version and link base, like any rendered answer: a 1.8 MB job is parsed once.
-    const key = renderKey(s, 'summary', id, entry.version, { base: s.jobBase(id) });
-    const summary = await rendered(s, key, 'summary', () =>
-      JSON.stringify(summarize(jobOf(entry.body), entry.version, s.jobBase(id))),
-    );
-    return conditional(c.req.raw, 200, summary.body, {
-      'Content-Type': 'application/json; charset=utf-8',
-      ...jobCaching(s.config, answer, [id]),
-      ETag: summary.etag,
-      ...cacheStateHeaders(answer),
-    });
-  });
-
-  return app;
-}
+    },
+  }),
+];

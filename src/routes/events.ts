@@ -1,42 +1,70 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import { scrub, shieldFailureReason, type JobAnswer } from '../cache';
 import { AppError, fromErrorShape } from '../errors';
-import {
-  jobOf,
-  loadJob,
-  parseId,
-  services,
-  type AppEnv,
-  type IsolateState,
-  type Services,
-} from '../services';
+import { EXAMPLE_ID, errors, h, JOB_ERRORS, jobId, text } from '../openapi/parts';
+import type { Services } from '../services';
+import { jobOf, loadJob, parseId } from './job';
 import { isTerminal } from '../schema';
 import { endEvent, jobEvent, oneShotStream, retryField, retryMs, SSE_HEADERS } from '../sse';
 import { summarize } from '../summary';
+import { defineRoute } from './define';
 
 // Live events: the job's summary at once and on every change, from the job's shield, which
 // holds every stream of the job and asks the source once per period however many watch.
 
-export function eventRoutes(state: IsolateState) {
-  const app = new Hono<AppEnv>();
-
-  app.get('/api/jobs/:id/events', async (c) => {
-    const s = services(c, state);
-    const id = parseId(c.req.param('id'));
-    // Through the tiers first: a bad or unknown job is a JSON error, never a stream, and the
-    // per-client miss budget applies as on every other route.
-    const answer = await loadJob(s, id);
-    if (c.req.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
-    const stream = await openStream(s, id, answer, {
-      lastEventId: c.req.header('Last-Event-ID') ?? null,
-      // Set by Cloudflare's edge; the per-client cap counts streams by it.
-      client: c.req.header('CF-Connecting-IP') ?? 'unknown',
-    });
-    return new Response(stream, { headers: SSE_HEADERS });
-  });
-
-  return app;
-}
+export const eventRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/jobs/{id}/events',
+    params: { id: jobId },
+    errors: 'json',
+    job: true,
+    cors: true,
+    doc: {
+      operationId: 'getJobEvents',
+      tag: 'Jobs',
+      summary: 'Live events (server-sent events)',
+      description:
+        '`event: job` with the summary as `data` at once and on every change of the job’s version (`id:` is the version), a `retry:` hint, a comment heartbeat every 15 s, and `event: end` before the stream closes when the job is terminal (at once for a terminal job). `Last-Event-ID` is honoured: the first event is not repeated. A bad id or an unknown job is a JSON error, never a stream.',
+      headers: {
+        'Last-Event-ID': z
+          .string()
+          .optional()
+          .describe('The `id:` of the last event received, when reconnecting.'),
+      },
+      responses: {
+        200: {
+          description: 'The event stream.',
+          headers: z.object({ 'Cache-Control': text('`no-store`.'), 'Access-Control-Allow-Origin': h.cors }),
+          content: {
+            'text/event-stream': {
+              schema: text(
+                'Events `job` (data: a Summary as JSON) and `end` (data: the final Summary), as text/event-stream.',
+              ),
+              example: `retry: 10000\nid: 0123456789ab\nevent: job\ndata: {"id":"${EXAMPLE_ID}","status":"running",…}\n\n: heartbeat\n\nevent: end\ndata: {…}\n\n`,
+            },
+          },
+        },
+        ...errors(JOB_ERRORS, 'json', { set: 'events' }),
+      },
+      curl: `curl -N {origin}/api/jobs/${EXAMPLE_ID}/events`,
+    },
+    handler: async (c, p) => {
+      const s = c.var.services;
+      const id = parseId(p.id);
+      // Through the tiers first: a bad or unknown job is a JSON error, never a stream, and the
+      // per-client miss budget applies as on every other route.
+      const answer = await loadJob(s, id);
+      if (c.req.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
+      const stream = await openStream(s, id, answer, {
+        lastEventId: c.req.header('Last-Event-ID') ?? null,
+        // Set by Cloudflare's edge; the per-client cap counts streams by it.
+        client: c.req.header('CF-Connecting-IP') ?? 'unknown',
+      });
+      return new Response(stream, { headers: SSE_HEADERS });
+    },
+  }),
+];
 
 async function openStream(
   s: Services,
@@ -51,10 +79,10 @@ async function openStream(
       // Caps and a job gone since are the client's answer; an upstream failure is not, as
       // long as this isolate holds a copy to show.
       if (!r.error.code.startsWith('upstream_')) throw fromErrorShape(r.error);
-      s.deps.log({ event: 'shield_fallback', id, what: 'events', reason: r.error.code });
+      s.log({ event: 'shield_fallback', id, what: 'events', reason: r.error.code });
     } catch (err) {
       if (err instanceof AppError) throw err;
-      s.deps.log({
+      s.log({
         event: 'shield_fallback',
         id,
         what: 'events',

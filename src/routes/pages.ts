@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import { renderIndexPage } from '../views/html/pages';
 import { renderReportPage } from '../views/html/report';
 import { liveScriptHash } from '../views/html/live';
@@ -11,18 +10,52 @@ import { DOCUMENT, jobCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders } from '../http';
 import { rendered, renderKey } from '../render';
 import { shareSettings } from '../share';
-import { jobOf, loadJob, parseId, services, type AppEnv, type IsolateState } from '../services';
+import {
+  BASE_ERRORS,
+  EXAMPLE_ID,
+  errors,
+  h,
+  HTML,
+  ifNoneMatch,
+  jobId,
+  jobPage,
+  jobResponses,
+  text,
+} from '../openapi/parts';
+import { jobOf, loadJob, parseId } from './job';
+import { z } from 'zod';
+import { defineRoute } from './define';
 
 // The HTML faces: the index and the report page.
 
-export function pageRoutes(state: IsolateState) {
-  const app = new Hono<AppEnv>();
-
-  app.get('/', async (c) => {
-    const s = services(c, state);
+/** The index (registered after the job routes: the document lists it with the site's routes). */
+export const indexRoute = defineRoute({
+  method: 'get',
+  path: '/',
+  errors: 'html',
+  doc: {
+    operationId: 'getIndex',
+    tag: 'Site',
+    summary: 'The index',
+    description: 'The demo jobs in demo mode; otherwise a short page on the URL forms.',
+    responses: {
+      200: {
+        description: 'The index.',
+        headers: z.object({
+          'Cache-Control': text('`public, max-age=300`.'),
+          'Content-Security-Policy': h.csp,
+        }),
+        content: { 'text/html': { schema: HTML } },
+      },
+      ...errors(BASE_ERRORS, 'html', { set: 'site' }),
+    },
+    curl: 'curl -s {origin}/ | head -c 300',
+  },
+  handler: async (c) => {
+    const s = c.var.services;
     // Signed mode lists no jobs: each one opens only under its share link.
     const signed = shareSettings(s.config).mode === 'signed';
-    const demo = s.source.kind === 'demo' && !signed ? await demoJobs(s.config, s.deps.now()) : null;
+    const demo = s.source.kind === 'demo' && !signed ? await demoJobs(s.config, s.now()) : null;
     const html = renderIndexPage(demo?.jobs ?? null, {
       origin: s.origin,
       versions: demo?.versions ?? {},
@@ -32,17 +65,36 @@ export function pageRoutes(state: IsolateState) {
       'Cache-Control': DOCUMENT,
       ...(await pageHeaders()),
     });
-  });
+  },
+});
 
-  app.get('/jobs/:id', async (c) => {
-    const s = services(c, state);
-    const id = parseId(c.req.param('id'));
+export const reportRoute = defineRoute({
+  method: 'get',
+  path: '/jobs/{id}',
+  params: { id: jobId },
+  errors: 'html',
+  job: true,
+  canonical: true,
+  slash: true,
+  doc: {
+    operationId: 'getReport',
+    tag: 'Pages',
+    summary: 'The report page',
+    description:
+      'One page per job: scores, chart, iterations, what changed, the report, share snippets. Server-rendered without JavaScript (an active job’s page may add one small first-party script that updates it in place). Unfurls with the card in Slack, X, LinkedIn and GitHub.',
+    headers: { 'If-None-Match': ifNoneMatch },
+    responses: jobResponses(jobPage('The report.'), 'html'),
+    curl: `curl -s {origin}/jobs/${EXAMPLE_ID} | head -c 300`,
+  },
+  handler: async (c, p) => {
+    const s = c.var.services;
+    const id = parseId(p.id);
     const answer = await loadJob(s, id);
     const { entry } = answer;
     const stale = answer.staleReason instanceof AppError ? answer.staleReason : null;
     // Relative times ("2 hours ago") are re-rendered once per freshness period, not per request.
     const periodMs = freshSeconds(s.config, entry.status) * 1000 || 1000;
-    const period = Math.floor(s.deps.now() / periodMs);
+    const period = Math.floor(s.now() / periodMs);
     const key = renderKey(s, 'report', id, entry.version, {
       origin: s.origin,
       // Under a share link the page's links carry its token: one cached page per link.
@@ -55,7 +107,7 @@ export function pageRoutes(state: IsolateState) {
         origin: s.origin,
         base: s.base,
         pathBase: s.pathBase,
-        now: s.deps.now(),
+        now: s.now(),
         version: entry.version,
         stale: stale ? { reason: stale.detail } : null,
       }),
@@ -77,7 +129,5 @@ export function pageRoutes(state: IsolateState) {
       ...cacheStateHeaders(answer),
       ...headers,
     });
-  });
-
-  return app;
-}
+  },
+});

@@ -1,18 +1,30 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
 import { markSvg } from '../views/common/brand';
 import { renderDocsPage } from '../views/html/docs';
 import { strongEtag } from '../lib/bytes';
-import { canonicalId } from '../lib/ids';
 import { originOf } from '../lib/origin';
 import { DOCUMENT, STATIC } from '../caching';
 import { readConfig } from '../env';
 import { conditional, pageHeaders, SVG_HEADERS } from '../http';
-import { svgToPng } from '../images';
-import { openApiDocument } from '../openapi';
-import type { AppEnv, IsolateState } from '../services';
+import { documentOf } from '../openapi/document';
+import {
+  BASE_ERRORS,
+  errors,
+  h,
+  HealthSchema,
+  HTML,
+  ifNoneMatch,
+  notModifiedStatic,
+  SVG,
+  text,
+} from '../openapi/parts';
+import type { AppEnv } from '../services';
+import { healthz } from '../health';
+import { defineRoute, type RouteDef } from './define';
 
-// What every public site answers: the API's OpenAPI document and its page, robots.txt, the
-// icons; and the canonical form of page URLs (README "URL forms").
+// What every public site answers: liveness, the API's OpenAPI document and its page,
+// robots.txt, the icons.
 
 const STATIC_CACHE = STATIC;
 const DOC_CACHE = DOCUMENT;
@@ -37,13 +49,26 @@ function memoByOrigin(build: (origin: string) => Promise<Built>) {
   };
 }
 
-const openApiJson = memoByOrigin(async (origin) => {
-  const body = JSON.stringify(openApiDocument(origin));
+/** Per route table: an app built with other routes (a test's) documents its own. */
+function memoByRoutes(build: (routes: readonly RouteDef[], origin: string) => Promise<Built>) {
+  const memo = new WeakMap<readonly RouteDef[], (origin: string) => Promise<Built>>();
+  return (routes: readonly RouteDef[], origin: string) => {
+    let byOrigin = memo.get(routes);
+    if (!byOrigin) {
+      byOrigin = memoByOrigin((o) => build(routes, o));
+      memo.set(routes, byOrigin);
+    }
+    return byOrigin(origin);
+  };
+}
+
+const openApiJson = memoByRoutes(async (routes, origin) => {
+  const body = JSON.stringify(documentOf(routes, origin));
   return { body, etag: await strongEtag(body) };
 });
 
-const docsHtml = memoByOrigin(async (origin) => {
-  const body = renderDocsPage(openApiDocument(origin), origin);
+const docsHtml = memoByRoutes(async (routes, origin) => {
+  const body = renderDocsPage(documentOf(routes, origin), origin);
   return { body, etag: await strongEtag(body) };
 });
 
@@ -54,6 +79,8 @@ let faviconIco: Promise<Built> | null = null;
 async function buildFavicon(): Promise<Built> {
   const sizes = [16, 32, 48];
   const pngs: Uint8Array[] = [];
+  // Loaded on first use: see src/routes/images.ts.
+  const { svgToPng } = await import('../images');
   for (const size of sizes) pngs.push(await svgToPng(markSvg(size)));
   const body = icoFromPngs(sizes.map((size, i) => ({ size, png: pngs[i] as Uint8Array })));
   return { body, etag: await strongEtag(body) };
@@ -103,144 +130,218 @@ export function robotsTxt(indexing: boolean): string {
   ].join('\n');
 }
 
-// Canonical page URLs: lower-case ids, no trailing slash. Only the forms that name a real
-// face are redirected, so a mistyped URL gets one 404 rather than a redirect to another.
+const origin = (c: Context<AppEnv>) => originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);
 
-const JOB_FILE =
-  /^(?:og(?:\.[0-9a-f]{12})?\.(?:png|svg)|badge(?:\.[0-9a-f]{12})?\.svg|badge\.json|comment\.md)$/;
-const COMPARE_FILE = /^og(?:\.[0-9a-f]{12})?\.(?:png|svg)$/;
-const JOB_URL = /^\/jobs\/([^/]+)(?:(\/)|\/([^/]+))?$/;
-const COMPARE_URL = /^\/compare\/([^/]+)\.\.\.([^/]+?)(?:(\/)|\/([^/]+))?$/;
-
-/** The canonical form of a page or job-file path, or null when it is canonical (or no such face). */
-export function canonicalPath(path: string): string | null {
-  if (path === '/docs/') return '/docs';
-  const job = JOB_URL.exec(path);
-  if (job) {
-    const [, id = '', slash, file] = job;
-    if (file !== undefined && !JOB_FILE.test(file)) return null;
-    const lower = canonicalId(id);
-    const out = `/jobs/${lower}${file ? `/${file}` : ''}`;
-    return slash || lower !== id ? out : null;
-  }
-  const cmp = COMPARE_URL.exec(path);
-  if (cmp) {
-    const [, base = '', head = '', slash, file] = cmp;
-    if (file !== undefined && !COMPARE_FILE.test(file)) return null;
-    const out = `/compare/${canonicalId(base)}...${canonicalId(head)}${file ? `/${file}` : ''}`;
-    return slash || canonicalId(base) !== base || canonicalId(head) !== head ? out : null;
-  }
-  return null;
-}
-
-const canonicalUrls: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
-  const url = new URL(c.req.url);
-  const target = canonicalPath(url.pathname);
-  if (target === null) return next();
-  // Relative, so a share link's prefix can be put in front of it (src/routes/share-mount.ts).
-  return new Response(null, {
-    status: 308,
-    headers: { Location: `${target}${url.search}`, 'Cache-Control': STATIC_CACHE },
-  });
-};
-
-/** Job faces: every answer under these paths is about one job (or two). */
-const JOB_FACE = /^\/(?:api\/jobs|jobs|compare)\//;
-
-/**
- * The indexing policy, applied to every answer: with INDEXING=off each job answer carries
- * `X-Robots-Tag: noindex`, and any HTML page carrying it (a share link's too, whose gate sets
- * it) also gets `<meta name="robots" content="noindex">`, for tools that only read the page.
- * Registered before the share gate, so it sees the gate's answers.
- */
-export const indexingPolicy: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const config = readConfig(c.env ?? {});
-  let res = c.res;
-  if (!config.INDEXING && JOB_FACE.test(new URL(c.req.url).pathname) && !res.headers.has('X-Robots-Tag')) {
-    res = new Response(res.body, res);
-    res.headers.set('X-Robots-Tag', 'noindex');
-    c.res = res;
-  }
-  const robots = res.headers.get('X-Robots-Tag') ?? '';
-  const type = res.headers.get('Content-Type') ?? '';
-  if (/noindex/i.test(robots) && res.status === 200 && res.body && type.startsWith('text/html')) {
-    let seen = false;
-    c.res = new HTMLRewriter()
-      .on('meta[name="robots"]', {
-        element() {
-          seen = true;
+export const siteRoutes = [
+  // Liveness without an upstream call, and the deployment's state (src/health.ts). The memory
+  // tier's size lets load tests check its bound from outside.
+  defineRoute({
+    method: 'get',
+    path: '/healthz',
+    errors: 'json',
+    doc: {
+      operationId: 'getHealth',
+      tag: 'Site',
+      summary: 'Liveness and deployment state',
+      description:
+        'Answers without calling the upstream. `?verbose=1` adds the mode and upstream host, whether the key is set (never its value), the shield and Cache API tiers, the deployed version and any setting that fell back to its default: the first check after a deploy (`curl -s {origin}/healthz?verbose=1 | jq`). Never cached.',
+      query: z.object({
+        verbose: z
+          .enum(['1'])
+          .optional()
+          .describe('`1`: the deployment’s details too. Anything else: the short answer.'),
+      }),
+      responses: {
+        200: {
+          description: 'Alive, and able to serve real jobs.',
+          headers: z.object({ 'Cache-Control': text('`no-store`.') }),
+          content: { 'application/json': { schema: HealthSchema } },
         },
-      })
-      .on('head', {
-        element(head) {
-          head.onEndTag((end) => {
-            if (!seen) end.before('<meta name="robots" content="noindex">', { html: true });
-          });
+        ...errors([404, 414, 431, 500], 'json', { set: 'site' }),
+        503: {
+          description:
+            'Alive, but the deployment cannot serve real jobs (`problems` says why): production in demo mode, without a key or without an explicit `SHARE_MODE`, or signed mode that cannot verify links. A URL that also names a job gets the `misconfigured` error instead.',
+          headers: z.object({
+            'Cache-Control': text('`no-store`.'),
+            'X-Error-Code': z.literal('misconfigured').optional().describe('With the error body.'),
+          }),
+          content: {
+            'application/json': {
+              schema: z.union([
+                HealthSchema,
+                z.object({ detail: z.string(), code: z.literal('misconfigured') }),
+              ]),
+            },
+          },
         },
-      })
-      .transform(res);
-  }
-};
-
-export function siteRoutes(_state: IsolateState) {
-  const app = new Hono<AppEnv>();
-  app.use('*', canonicalUrls);
-
-  const origin = (c: { env: AppEnv['Bindings'] | undefined; req: { url: string } }) =>
-    originOf(readConfig(c.env ?? {}).PUBLIC_ORIGIN, c.req.url);
-
-  app.get('/openapi.json', async (c) => {
-    const doc = await openApiJson(origin(c));
-    return conditional(c.req.raw, 200, doc.body, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': DOC_CACHE,
-      'Access-Control-Allow-Origin': '*',
-      ETag: doc.etag,
-    });
-  });
-
-  app.get('/docs', async (c) => {
-    const page = await docsHtml(origin(c));
-    return conditional(c.req.raw, 200, page.body, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': DOC_CACHE,
-      ETag: page.etag,
-      ...(await pageHeaders()),
-    });
-  });
-
-  app.get('/robots.txt', (c) =>
-    c.text(robotsTxt(readConfig(c.env ?? {}).INDEXING), 200, { 'Cache-Control': STATIC_CACHE }),
-  );
-
-  app.get('/icon.svg', async (c) => {
-    iconSvg ??= (async () => {
-      const body = markSvg();
-      return { body, etag: await strongEtag(body) };
-    })();
-    const icon = await iconSvg;
-    return conditional(c.req.raw, 200, icon.body, {
-      'Content-Type': 'image/svg+xml; charset=utf-8',
-      'Cache-Control': STATIC_CACHE,
-      ETag: icon.etag,
-      ...SVG_HEADERS,
-    });
-  });
-
-  app.get('/favicon.ico', async (c) => {
-    faviconIco ??= buildFavicon().catch((err: unknown) => {
-      faviconIco = null;
-      throw err;
-    });
-    const icon = await faviconIco;
-    return conditional(c.req.raw, 200, icon.body, {
-      'Content-Type': 'image/x-icon',
-      'Cache-Control': STATIC_CACHE,
-      ETag: icon.etag,
-    });
-  });
-
-  return app;
-}
+      },
+      curl: 'curl -s {origin}/healthz?verbose=1',
+    },
+    handler: (c) => healthz(c),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    errors: 'json',
+    doc: {
+      operationId: 'getOpenApi',
+      tag: 'Site',
+      summary: 'This document',
+      description:
+        'The OpenAPI 3.1 document of every route, generated from the schemas the service validates with.',
+      headers: { 'If-None-Match': ifNoneMatch },
+      responses: {
+        200: {
+          description: 'The document.',
+          headers: z.object({
+            ETag: h.etag,
+            'Cache-Control': text('`public, max-age=300`.'),
+            'Access-Control-Allow-Origin': h.cors,
+          }),
+          content: { 'application/json': { schema: z.object({ openapi: z.literal('3.1.0') }).loose() } },
+        },
+        304: notModifiedStatic,
+        ...errors(BASE_ERRORS, 'json', { set: 'site' }),
+      },
+      curl: 'curl -s {origin}/openapi.json',
+    },
+    handler: async (c) => {
+      const doc = await openApiJson(c.var.routes.routes, origin(c));
+      return conditional(c.req.raw, 200, doc.body, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': DOC_CACHE,
+        'Access-Control-Allow-Origin': '*',
+        ETag: doc.etag,
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/docs',
+    errors: 'html',
+    slash: true,
+    doc: {
+      operationId: 'getDocs',
+      tag: 'Site',
+      summary: 'The API reference, as a page',
+      description: 'This document rendered as HTML, with a curl example for each route.',
+      headers: { 'If-None-Match': ifNoneMatch },
+      responses: {
+        200: {
+          description: 'The page.',
+          headers: z.object({
+            ETag: h.etag,
+            'Cache-Control': text('`public, max-age=300`.'),
+            'Content-Security-Policy': h.csp,
+          }),
+          content: { 'text/html': { schema: HTML } },
+        },
+        304: notModifiedStatic,
+        ...errors(BASE_ERRORS, 'html', { set: 'site' }),
+      },
+      curl: 'curl -s {origin}/docs | head -c 300',
+    },
+    handler: async (c) => {
+      const page = await docsHtml(c.var.routes.routes, origin(c));
+      return conditional(c.req.raw, 200, page.body, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': DOC_CACHE,
+        ETag: page.etag,
+        ...(await pageHeaders()),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/robots.txt',
+    errors: 'html',
+    doc: {
+      operationId: 'getRobots',
+      tag: 'Site',
+      summary: 'robots.txt',
+      description:
+        'What crawlers may fetch. The API is never crawled; whether reports may be indexed follows `INDEXING` (and share links never are).',
+      responses: {
+        200: {
+          description: 'The rules.',
+          headers: z.object({ 'Cache-Control': text('`public, max-age=86400`.') }),
+          content: { 'text/plain': { schema: text('robots.txt (RFC 9309).') } },
+        },
+        ...errors(BASE_ERRORS, 'html', { set: 'site' }),
+      },
+      curl: 'curl -s {origin}/robots.txt',
+    },
+    handler: (c) =>
+      c.text(robotsTxt(readConfig(c.env ?? {}).INDEXING), 200, { 'Cache-Control': STATIC_CACHE }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/favicon.ico',
+    errors: 'html',
+    doc: {
+      operationId: 'getFavicon',
+      tag: 'Site',
+      summary: 'The favicon (ICO)',
+      description:
+        'The brand mark at 16, 32 and 48 px, PNG-compressed inside an ICO, rendered from `/icon.svg`.',
+      headers: { 'If-None-Match': ifNoneMatch },
+      responses: {
+        200: {
+          description: 'The icon.',
+          headers: z.object({ ETag: h.etag, 'Cache-Control': text('`public, max-age=86400`.') }),
+          content: { 'image/x-icon': { schema: z.string().meta({ format: 'binary' }) } },
+        },
+        304: notModifiedStatic,
+        ...errors(BASE_ERRORS, 'html', { set: 'site' }),
+      },
+      curl: 'curl -s -o favicon.ico {origin}/favicon.ico',
+    },
+    handler: async (c) => {
+      faviconIco ??= buildFavicon().catch((err: unknown) => {
+        faviconIco = null;
+        throw err;
+      });
+      const icon = await faviconIco;
+      return conditional(c.req.raw, 200, icon.body, {
+        'Content-Type': 'image/x-icon',
+        'Cache-Control': STATIC_CACHE,
+        ETag: icon.etag,
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/icon.svg',
+    errors: 'html',
+    doc: {
+      operationId: 'getIcon',
+      tag: 'Site',
+      summary: 'The icon (SVG)',
+      description: 'The brand mark as SVG, in the colour the pages and the cards share.',
+      headers: { 'If-None-Match': ifNoneMatch },
+      responses: {
+        200: {
+          description: 'The icon.',
+          headers: z.object({ ETag: h.etag, 'Cache-Control': text('`public, max-age=86400`.') }),
+          content: { 'image/svg+xml': { schema: SVG } },
+        },
+        304: notModifiedStatic,
+        ...errors(BASE_ERRORS, 'html', { set: 'site' }),
+      },
+      curl: 'curl -s {origin}/icon.svg',
+    },
+    handler: async (c) => {
+      iconSvg ??= (async () => {
+        const body = markSvg();
+        return { body, etag: await strongEtag(body) };
+      })();
+      const icon = await iconSvg;
+      return conditional(c.req.raw, 200, icon.body, {
+        'Content-Type': 'image/svg+xml; charset=utf-8',
+        'Cache-Control': STATIC_CACHE,
+        ETag: icon.etag,
+        ...SVG_HEADERS,
+      });
+    },
+  }),
+];

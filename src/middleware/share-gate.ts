@@ -1,8 +1,9 @@
-import type { ExecutionContext, MiddlewareHandler } from 'hono';
+import type { Context, ExecutionContext, MiddlewareHandler } from 'hono';
 import { EDGE_CACHE_CONTROL, untilExpiry } from '../caching';
 import { readConfig, type Config, type Env } from '../env';
 import { AppError, notFound } from '../errors';
 import { UUIDS } from '../lib/ids';
+import type { RouteTable } from '../routes/define';
 import type { AppEnv, IsolateState } from '../services';
 import {
   importShareKey,
@@ -17,20 +18,19 @@ import {
 } from '../share';
 
 // The share gate (README "Private sharing"). Mounted before every route, so it covers routes
-// added later without their knowing about it. In signed mode:
+// added later without their knowing about it: which paths carry jobs is read from the routes
+// declared `job` (src/routes/define.ts). In signed mode:
 //
 // - `/s/{token}[.{token}…]/{public path}` is verified against every job id the public path and
 //   its query name, then the public path is dispatched through the whole app again as a new
 //   Request carrying the decision (src/share.ts), with method, headers, body and the execution
-//   context unchanged. services() gives that request the link base `/s/{tokens}`.
+//   context unchanged. Its services (c.var.services) carry the link base `/s/{tokens}`.
 // - A bad link is dispatched the same way with the not-found decision, so its answer is by
 //   construction the answer of the public path without a token, in that route's error format.
 // - Any other request that names a job (a job path, or a UUID anywhere in its path or query)
 //   gets that not-found answer. Nothing is loaded before any of these decisions, so existing and
 //   unknown jobs cannot be told apart by their answers or by their timing.
 
-/** Paths of the faces that carry job ids: the API, the pages and images, the compare page. */
-const JOB_PATH = /^\/+(?:api\/+jobs|jobs|compare)(?:\/|$)/i;
 const SHARE_PATH = /^\/s\/([^/]*)(\/.*)?$/;
 
 type Dispatch = (req: Request, env: Env, ctx: ExecutionContext | undefined) => Response | Promise<Response>;
@@ -78,8 +78,13 @@ export function jobIdsNamed(pathname: string, search: string): Set<string> {
 }
 
 /** True when a request without a share would reach a job: a job path, or any job id in the URL. */
-export function namesJob(url: URL): boolean {
-  return JOB_PATH.test(url.pathname) || jobIdsNamed(url.pathname, url.search).size > 0;
+export function namesJob(url: URL, routes: RouteTable): boolean {
+  return routes.isJobPath(url.pathname) || jobIdsNamed(url.pathname, url.search).size > 0;
+}
+
+/** The app's route table; an app assembled by hand (a test's) gets the service's own. */
+async function routesOf(c: Context<AppEnv>): Promise<RouteTable> {
+  return (c.var.routes as RouteTable | undefined) ?? (await import('../routes')).appRoutes;
 }
 
 /**
@@ -134,9 +139,10 @@ export function shareGate(state: IsolateState, dispatch: Dispatch): MiddlewareHa
     }
 
     const url = new URL(c.req.url);
+    const routes = await routesOf(c);
     const m = SHARE_PATH.exec(url.pathname);
     if (!m) {
-      if (!namesJob(url)) return next();
+      if (!namesJob(url, routes)) return next();
       if (settings.problem) throw failClosed(state, settings.problem);
       throw notFound();
     }
@@ -144,7 +150,7 @@ export function shareGate(state: IsolateState, dispatch: Dispatch): MiddlewareHa
     const rest = new URL(url);
     rest.pathname = m[2] ?? '/';
     // `/s/{token}/` alone, or followed by a path that carries no job (the index, /healthz): nothing to open.
-    if (!JOB_PATH.test(rest.pathname)) throw notFound();
+    if (!routes.isJobPath(rest.pathname)) throw notFound();
 
     const decision: ShareDecision = settings.problem
       ? { ok: false, error: failClosed(state, settings.problem) }
@@ -158,7 +164,7 @@ export function shareGate(state: IsolateState, dispatch: Dispatch): MiddlewareHa
       ctx = undefined; // app.request() in a script has none
     }
     const res = await dispatch(inner, c.env, ctx);
-    return decision.ok ? shared(res, decision.share, url, config, state.deps.now()) : res;
+    return decision.ok ? shared(res, decision.share, url, config, routes, state.deps.now()) : res;
   };
 }
 
@@ -175,7 +181,14 @@ export function failClosed(state: IsolateState, problem: string): AppError {
  * link (whichever route made it, e.g. a trailing-slash or lower-case redirect), robots are
  * told not to index it, and no cache keeps it past the link's expiry.
  */
-function shared(res: Response, share: ShareContext, outer: URL, config: Config, nowMs: number): Response {
+function shared(
+  res: Response,
+  share: ShareContext,
+  outer: URL,
+  config: Config,
+  routes: RouteTable,
+  nowMs: number,
+): Response {
   // An error under a link (e.g. a job deleted since) stays the exact answer it is without one.
   if (res.status === 101 || res.status >= 400) return res;
   const out = new Response(res.body, res);
@@ -192,7 +205,7 @@ function shared(res: Response, share: ShareContext, outer: URL, config: Config, 
   if (location) {
     const target = new URL(location, outer);
     const ours = target.origin === outer.origin || target.origin === config.PUBLIC_ORIGIN;
-    if (ours && JOB_PATH.test(target.pathname) && !target.pathname.startsWith(`${share.pathBase}/`)) {
+    if (ours && routes.isJobPath(target.pathname) && !target.pathname.startsWith(`${share.pathBase}/`)) {
       target.pathname = `${share.pathBase}${target.pathname}`;
       const relative = location.startsWith('/') && !location.startsWith('//');
       out.headers.set(
