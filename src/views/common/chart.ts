@@ -122,15 +122,16 @@ export function points(scores: readonly (number | null)[], s: Scale): Point[] {
 
 /**
  * Path data of a line through the points. `bridge`: one line over unscored positions (the
- * cards); otherwise an unscored position breaks it (the pages).
+ * cards); otherwise an unscored position breaks it (the pages). `sep` goes between commands
+ * (the cards' SVG keeps the spaces it has always had, byte for byte).
  */
-export function linePath(pts: readonly Point[], bridge = false): string {
-  let d = '';
-  pts.forEach((p, k) => {
-    const joined = k > 0 && (bridge || pts[k - 1]!.i === p.i - 1);
-    d += `${joined ? 'L' : 'M'}${r(p.x)} ${r(p.y)}`;
-  });
-  return d;
+export function linePath(pts: readonly Point[], { bridge = false, sep = '' } = {}): string {
+  return pts
+    .map((p, k) => {
+      const joined = k > 0 && (bridge || pts[k - 1]!.i === p.i - 1);
+      return `${joined ? 'L' : 'M'}${r(p.x)} ${r(p.y)}`;
+    })
+    .join(sep);
 }
 
 /** Zero-length segments, one per point: round or square caps make them markers. */

@@ -575,11 +575,11 @@ function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | n
   const points = chartPoints(scores, sc);
   const bestPoint = points.reduce<Point | null>((b, pt) => (b == null || pt.y < b.y ? pt : b), null);
   const kept = (pt: Point) => iterations[pt.i]?.status !== 'discard';
-  const line = linePath(points, true);
+  const line = linePath(points, { bridge: true, sep: ' ' });
   const first = points[0];
   const last = points[points.length - 1];
   const area =
-    first && last && points.length > 1 ? `${line}L${r(last.x)} ${CHART_H}L${r(first.x)} ${CHART_H}Z` : '';
+    first && last && points.length > 1 ? `${line} L${r(last.x)} ${CHART_H} L${r(first.x)} ${CHART_H} Z` : '';
   const showDots = points.length <= 40;
 
   return (

@@ -259,7 +259,7 @@ function SparkRow(props: {
     scores,
     scale({ left: pad, top: pad, width: SPARK_W - 2 * pad, height: SPARK_H - 2 * pad }, slots, lo, hi),
   );
-  const line = linePath(dots);
+  const line = linePath(dots, { sep: ' ' });
   return (
     <div style={{ display: 'flex', flexDirection: 'column' }}>
       <div
