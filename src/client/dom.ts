@@ -11,7 +11,8 @@ export type DomKid = Kid | Node;
 
 export function build(kid: DomKid, svg = false): Node | null {
   if (kid == null || kid === false || kid === '') return null;
-  if (typeof kid === 'string') return document.createTextNode(kid);
+  // A job's JSON is checked only loosely here: whatever is not a tree or a node is text.
+  if (typeof kid !== 'object') return document.createTextNode(String(kid));
   if (kid instanceof Node) return kid;
   const inSvg = svg || kid.tag === 'svg';
   const node = inSvg ? document.createElementNS(SVG_NS, kid.tag) : document.createElement(kid.tag);

@@ -1,8 +1,8 @@
 import type { Iteration, Job } from '../schema';
 import type { Summary } from '../summary';
-import { reportChart, reportLegend } from '../views/common/chart';
+import { reportChart, reportFigure, reportLegend } from '../views/common/chart';
+import { TALL_ROWS, iterationRow, iterationsHead } from '../views/common/iterations';
 import {
-  DASH,
   direction,
   formatCount,
   formatDelta,
@@ -15,12 +15,7 @@ import {
   type Direction,
 } from '../views/common/format';
 import { bestKept, headline, progress, sortedIterations } from '../views/common/job';
-import {
-  ITERATION_STATUS_LABELS,
-  JOB_STATUS_LABELS,
-  isTerminal,
-  type JobStatus,
-} from '../views/common/status';
+import { JOB_STATUS_LABELS, isTerminal, type JobStatus } from '../views/common/status';
 import { build, clear, el, every, one, setSectionBody, swap, tree, type DomKid as Kid } from './dom';
 
 // The one script of the site: on the report page of a job that is still pending or running,
@@ -43,8 +38,6 @@ import { build, clear, el, every, one, setSectionBody, swap, tree, type DomKid a
 const DOT = ' · ';
 const ARROWS: Record<Direction, string> = { up: '▲', down: '▼', flat: '', none: '' };
 const WORDS: Record<Direction, string> = { up: 'improved by', down: 'worse by', flat: 'unchanged', none: '' };
-/** Above this many rows a table scrolls inside its own box (src/views/html/sections/iterations.tsx). */
-const TALL_ROWS = 25;
 
 type Status = JobStatus | null | undefined;
 
@@ -248,70 +241,25 @@ function renderChart(job: Job, its: Iteration[]): void {
     setSectionBody(section, [el('p', { class: 'empty' }, `No iterations yet${base}.`)]);
     return;
   }
-  const svgs = reportChart({
+  const input = {
     iterations: its,
     baseline: job.baseline_score,
     slots: isTerminal(job.status) ? null : job.num_iterations,
     tableLabel: 'Iterations',
-  }).map(tree);
-  const legend = tree(reportLegend(job.baseline_score));
+  };
   const figure = one('figure.chart', section);
   if (figure) {
     // Keep the figure and its caption (a link someone may have focused); replace the drawings.
     for (const old of every('svg.chart, ul.legend', figure)) figure.removeChild(old);
     const caption = one('figcaption', figure);
-    for (const node of [...svgs, legend]) figure.insertBefore(node, caption);
+    for (const t of [...reportChart(input), reportLegend(job.baseline_score)])
+      figure.insertBefore(tree(t), caption);
     return;
   }
-  setSectionBody(section, [
-    el(
-      'figure',
-      { class: 'chart' },
-      ...svgs,
-      legend,
-      el(
-        'figcaption',
-        null,
-        'Average score of each iteration by order. The ',
-        el('a', { href: '#iterations' }, 'Iterations table'),
-        ' lists every value.',
-      ),
-    ),
-  ]);
+  setSectionBody(section, [tree(reportFigure(input))]);
 }
 
 // ---- the iterations table (src/views/html/sections/iterations.tsx) --------------------------
-
-function row(it: Iteration, baseline: number | null | undefined, isBest: boolean): HTMLElement {
-  const delta = it.avg_score != null && baseline != null ? it.avg_score - baseline : null;
-  const muted = () => el('span', { class: 'muted' }, DASH);
-  return el(
-    'tr',
-    { class: isBest ? 'is-best' : null },
-    el('td', { class: 'num' }, it.order != null ? String(it.order) : DASH),
-    el(
-      'th',
-      { scope: 'row', class: 'name', dir: 'auto' },
-      String(it.iteration_name),
-      isBest ? ' ' : null,
-      isBest ? el('span', { class: 'tag tag-best' }, 'best') : null,
-    ),
-    el('td', { class: 'num' }, formatScore(it.avg_score)),
-    el('td', { class: `num dir-${direction(delta)}` }, formatDelta(delta)),
-    el(
-      'td',
-      null,
-      it.status
-        ? el(
-            'span',
-            { class: `pill pill-${it.status}` },
-            ITERATION_STATUS_LABELS[it.status] || String(it.status),
-          )
-        : muted(),
-    ),
-    el('td', { class: 'desc', dir: 'auto' }, it.description ? String(it.description) : muted()),
-  );
-}
 
 function renderIterations(job: Job, its: Iteration[]): void {
   const section = document.getElementById('iterations');
@@ -321,7 +269,7 @@ function renderIterations(job: Job, its: Iteration[]): void {
     return;
   }
   const best = bestKept(its);
-  const rows = its.map((it) => row(it, job.baseline_score, it === best));
+  const rows = its.map((it) => tree(iterationRow(it, job.baseline_score, it === best)));
   const tbody = one('table.data tbody', section);
   const wrap = one('.table-wrap', section);
   if (tbody && wrap) {
@@ -331,33 +279,7 @@ function renderIterations(job: Job, its: Iteration[]): void {
     wrap.classList.toggle('tall', its.length > TALL_ROWS);
     return;
   }
-  const col = (label: string, cls?: string) => el('th', { scope: 'col', class: cls }, label);
-  const table = el(
-    'table',
-    { class: 'data' },
-    el(
-      'caption',
-      { class: 'sr-only' },
-      "Each iteration's order, name, average score, change against the baseline, whether it was kept, and what it tried.",
-    ),
-    el(
-      'thead',
-      null,
-      el(
-        'tr',
-        null,
-        col('#', 'num'),
-        col('Name'),
-        col('Score', 'num'),
-        col('Δ vs baseline', 'num'),
-        col('Status'),
-        col('Description'),
-      ),
-    ),
-  );
-  const body = el('tbody');
-  for (const r of rows) body.appendChild(r);
-  table.appendChild(body);
+  const table = el('table', { class: 'data' }, ...iterationsHead(), el('tbody', null, ...rows));
   setSectionBody(section, [
     el(
       'div',

@@ -345,3 +345,20 @@ export function reportLegend(baseline: number | null | undefined): El {
     baseline != null ? item('sw sw-base', `Baseline ${formatScore(baseline)}`) : null,
   );
 }
+
+/** The report chart's figure: both drawings, the legend and the caption that points to the table. */
+export function reportFigure(input: ReportChartInput): El {
+  return h(
+    'figure',
+    { class: 'chart' },
+    ...reportChart(input),
+    reportLegend(input.baseline),
+    h(
+      'figcaption',
+      null,
+      'Average score of each iteration by order. The ',
+      h('a', { href: '#iterations' }, 'Iterations table'),
+      ' lists every value.',
+    ),
+  );
+}
