@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noProgramStrings from './eslint-rules/no-program-strings.js';
 
 export default tseslint.config(
   {
@@ -20,6 +21,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
+  },
+  {
+    // Scripts and stylesheets live in files of their own (src/client/, *.css), not in strings.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    plugins: { local: { rules: { 'no-program-strings': noProgramStrings } } },
+    rules: { 'local/no-program-strings': ['error', { max: 2000 }] },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

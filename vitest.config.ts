@@ -13,6 +13,8 @@ if (!Number.isInteger(propertyRuns) || propertyRuns < 1) {
 export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
   test: {
+    // The live script and stylesheet bundle (dist/client/): wrangler's [build] command is not run here.
+    globalSetup: ['./scripts/build-client.ts'],
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     exclude: ['test/browser/**', 'test/e2e/**', 'test/quality/**', 'test/bench/**', 'node_modules/**'],
     // sanitize-html requires postcss, whose CommonJS requires the workers pool cannot resolve

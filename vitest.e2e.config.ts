@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // talk to it over HTTP, and drive Debian's Chromium with playwright-core for the browser tests.
 export default defineConfig({
   test: {
+    // The live script and stylesheet bundle (dist/client/): the tests import it before wrangler dev
+    // (whose [build] command writes it too) starts.
+    globalSetup: ['./scripts/build-client.ts'],
     include: ['test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 120_000,

@@ -18,7 +18,7 @@ import {
   type Direction,
 } from './present';
 import { JOB_STATUS_LABELS, type Iteration, type Job } from './schema';
-import { formatSigned, formatUtc } from './views/html/sections/common';
+import { formatSigned, formatUtc } from './views/common/format';
 
 // The pull-request comment (GET /jobs/{id}/comment.md): GitHub-flavoured markdown, a pure function
 // of the job (and the base branch's job), their versions and the link base. Every job string goes

@@ -1,5 +1,18 @@
 import { z } from 'zod';
 import { nestsDeeper } from './json-depth';
+import { ITERATION_STATUSES, JOB_STATUSES } from './views/common/status';
+
+// Statuses and their labels are runtime-free (the live page's script shares them).
+export {
+  ITERATION_STATUSES,
+  ITERATION_STATUS_LABELS,
+  JOB_STATUSES,
+  JOB_STATUS_LABELS,
+  TERMINAL_STATUSES,
+  isTerminal,
+  type IterationStatus,
+  type JobStatus,
+} from './views/common/status';
 
 // The upstream's Job and Iteration, exactly as its reference page documents them
 // (../shared/upstream/get-job.md). zod objects strip unknown keys, so whatever the
@@ -32,9 +45,6 @@ export const JOB_TYPES = [
   'prompt_tuning',
   'model_backtesting',
 ] as const;
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
-export const ITERATION_STATUSES = ['keep', 'discard'] as const;
-
 export const JOB_TYPE_LABELS: Record<JobType, string> = {
   inference: 'Inference',
   uploaded_outputs_setup: 'Uploaded Outputs Setup',
@@ -42,18 +52,6 @@ export const JOB_TYPE_LABELS: Record<JobType, string> = {
   prompt_tuning: 'Prompt Tuning',
   model_backtesting: 'Model Backtesting',
 };
-export const JOB_STATUS_LABELS: Record<JobStatus, string> = {
-  pending: 'Pending',
-  running: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
-export const ITERATION_STATUS_LABELS: Record<IterationStatus, string> = {
-  keep: 'Keep',
-  discard: 'Discard',
-};
-
 /**
  * Deepest nesting accepted in the upstream's free-form JSON fields. JSON.parse takes any depth,
  * but serialising a `result` of 100,000 nested arrays (200 KB) overflows the stack: such an
@@ -108,15 +106,6 @@ export const JobSchema = z.object({
 export type Job = z.infer<typeof JobSchema>;
 export type Iteration = z.infer<typeof IterationSchema>;
 export type JobType = (typeof JOB_TYPES)[number];
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export type IterationStatus = (typeof ITERATION_STATUSES)[number];
-
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
-
-/** A job with no status yet is treated as active: it may still change. */
-export function isTerminal(status: JobStatus | null | undefined): boolean {
-  return status != null && TERMINAL_STATUSES.has(status);
-}
 
 export type ParseResult = { ok: true; job: Job } | { ok: false; reason: string };
 

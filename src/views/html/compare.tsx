@@ -10,7 +10,19 @@ import {
   sortedIterations,
 } from '../../present';
 import { JOB_TYPE_LABELS, type Iteration, type Job } from '../../schema';
-import { DENSE, GEOMETRY, formatTick, niceTicks, r, xTickIndexes, type Geometry } from './chart';
+import {
+  GEOMETRY,
+  axisDomain,
+  chartSvg,
+  levelPath,
+  linePath,
+  markerPath,
+  points,
+  scoreOf,
+  type Geometry,
+} from '../common/chart';
+import { h as el } from '../common/tree';
+import { fromTree } from './tree';
 import { Layout, renderDocument, truncateText } from './layout';
 import {
   Change,
@@ -170,27 +182,7 @@ interface Series {
 }
 
 function scores(job: Job): (number | null)[] {
-  return sortedIterations(job).map((it) =>
-    it.avg_score != null && Number.isFinite(it.avg_score) ? it.avg_score : null,
-  );
-}
-
-function seriesPaths(s: Series, xOf: (i: number) => number, yOf: (v: number) => number) {
-  let line = '';
-  let markers = '';
-  let pen = false;
-  s.scores.forEach((v, i) => {
-    if (v == null) {
-      pen = false;
-      return;
-    }
-    const x = r(xOf(i));
-    const y = r(yOf(v));
-    line += `${pen ? 'L' : 'M'}${x} ${y}`;
-    markers += `M${x} ${y}h0`;
-    pen = true;
-  });
-  return { line, markers };
+  return sortedIterations(job).map(scoreOf);
 }
 
 function CompareChartSvg(props: {
@@ -202,77 +194,31 @@ function CompareChartSvg(props: {
   summary: string;
 }) {
   const { base, head, baseline, g, variant } = props;
-  const xn = Math.max(base.scores.length, head.scores.length, 1);
   const values = [...base.scores, ...head.scores].filter((v): v is number => v != null);
   if (baseline != null) values.push(baseline);
-  let lo = values.length > 0 ? Math.min(...values) : 0;
-  let hi = values.length > 0 ? Math.max(...values) : 100;
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  const { min, max, ticks } = niceTicks(lo, hi);
-  const pw = g.w - g.m.left - g.m.right;
-  const ph = g.h - g.m.top - g.m.bottom;
-  const yOf = (v: number) => g.m.top + ph - ((v - min) / (max - min)) * ph;
-  const xOf = (i: number) => (xn === 1 ? g.m.left + pw / 2 : g.m.left + (i / (xn - 1)) * pw);
-  const b = seriesPaths(base, xOf, yOf);
-  const h = seriesPaths(head, xOf, yOf);
-  const axisY = g.m.top + ph;
-  const titleId = `compare-chart-title-${variant}`;
-  const descId = `compare-chart-desc-${variant}`;
-  return (
-    <svg
-      class={`chart chart-${variant}${xn > DENSE ? ' dense' : ''}`}
-      viewBox={`0 0 ${g.w} ${g.h}`}
-      role="img"
-      aria-labelledby={`${titleId} ${descId}`}
-    >
-      <title id={titleId}>Average score per iteration, both runs</title>
-      <desc id={descId}>{props.summary} Every value is listed in the table below.</desc>
-      <g aria-hidden="true">
-        {ticks.map((t) => (
-          <>
-            <line class="grid" x1={g.m.left} x2={g.w - g.m.right} y1={r(yOf(t))} y2={r(yOf(t))} />
-            <text x={g.m.left - 8} y={r(yOf(t) + 4)} text-anchor="end">
-              {formatTick(t)}
-            </text>
-          </>
-        ))}
-        <line class="axis" x1={g.m.left} x2={g.w - g.m.right} y1={axisY} y2={axisY} />
-        {xTickIndexes(xn, g.xTicks).map((i) => {
-          const x = r(xOf(i));
-          const anchor = xn === 1 ? 'middle' : i === 0 ? 'start' : i === xn - 1 ? 'end' : 'middle';
-          return (
-            <>
-              <line class="axis" x1={x} x2={x} y1={axisY} y2={axisY + 5} />
-              <text x={x} y={axisY + 19} text-anchor={anchor}>
-                {String(i + 1)}
-              </text>
-            </>
-          );
-        })}
-        <text class="axis-title" x={g.m.left + pw / 2} y={g.h - 5} text-anchor="middle">
-          Iteration
-        </text>
-        <text
-          class="axis-title"
-          x={13}
-          y={g.m.top + ph / 2}
-          text-anchor="middle"
-          transform={`rotate(-90 13 ${g.m.top + ph / 2})`}
-        >
-          Score
-        </text>
-        {baseline != null ? (
-          <path class="s-base" d={`M${g.m.left} ${r(yOf(baseline))}H${g.w - g.m.right}`} />
-        ) : null}
-        {b.line ? <path class="s-base-run" d={b.line} /> : null}
-        {b.markers ? <path class="m-base-run" d={b.markers} /> : null}
-        {h.line ? <path class="s-head" d={h.line} /> : null}
-        {h.markers ? <path class="m-head" d={h.markers} /> : null}
-      </g>
-    </svg>
-  );
+  const svg = chartSvg({
+    g,
+    variant,
+    idPrefix: 'compare-chart',
+    title: 'Average score per iteration, both runs',
+    desc: `${props.summary} Every value is listed in the table below.`,
+    xn: Math.max(base.scores.length, head.scores.length, 1),
+    domain: axisDomain(values),
+    xLabel: (i) => String(i + 1),
+    xTitle: 'Iteration',
+    series: (s, plot) => {
+      const b = points(base.scores, s);
+      const h = points(head.scores, s);
+      return [
+        baseline != null ? el('path', { class: 's-base', d: levelPath(s, plot, baseline) }) : null,
+        b.length ? el('path', { class: 's-base-run', d: linePath(b) }) : null,
+        b.length ? el('path', { class: 'm-base-run', d: markerPath(b) }) : null,
+        h.length ? el('path', { class: 's-head', d: linePath(h) }) : null,
+        h.length ? el('path', { class: 'm-head', d: markerPath(h) }) : null,
+      ];
+    },
+  });
+  return <>{fromTree(svg)}</>;
 }
 
 function ChartSection({ base, head, cmp }: { base: Job; head: Job; cmp: Comparison }) {

@@ -16,6 +16,8 @@ import {
   type Direction,
 } from '../../present';
 import { BRAND, tint } from '../common/brand';
+import { linePath, points as chartPoints, r, scale, scoreOf, sparkDomain, type Point } from '../common/chart';
+import { formatDateUtc } from '../common/format';
 
 // The 1200×630 Open Graph card, laid out by satori (flexbox only; every <div> with
 // several children needs display: flex). Strings from the job are untrusted: they
@@ -563,42 +565,31 @@ function FailedPill({ p }: { p: Palette }) {
 // ---------------------------------------------------------------------------
 // Sparkline of avg_score by iteration order, with the baseline dashed.
 
-interface Point {
-  x: number;
-  y: number;
-  keep: boolean;
-}
-
 function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | null }) {
   const iterations = sortedIterations(job);
   const prog = progress(job);
   const active = status === 'running' || status === 'pending' || status == null;
   // An active job's x axis spans all planned iterations, so the line shows how far it got.
   const slots = Math.max(iterations.length, active && prog.total != null ? prog.total : 0, 1);
-  const scores = iterations.map((it) =>
-    it.avg_score != null && Number.isFinite(it.avg_score) ? it.avg_score : null,
-  );
+  const scores = iterations.map(scoreOf);
   const base = job.baseline_score != null && Number.isFinite(job.baseline_score) ? job.baseline_score : null;
-  const values = [...scores.filter((s): s is number => s != null), ...(base != null ? [base] : [])];
-
+  const { min, max } = sparkDomain([
+    ...scores.filter((s): s is number => s != null),
+    ...(base != null ? [base] : []),
+  ]);
   const padX = 8;
   const padY = 12;
-  let lo = values.length > 0 ? Math.min(...values) : 0;
-  let hi = values.length > 0 ? Math.max(...values) : 100;
-  if (hi - lo < 2) {
-    lo -= 1;
-    hi += 1;
-  }
-  const xAt = (i: number) => (slots === 1 ? CHART_W / 2 : padX + (i / (slots - 1)) * (CHART_W - 2 * padX));
-  const yAt = (v: number) => padY + (1 - (v - lo) / (hi - lo)) * (CHART_H - 2 * padY);
-
-  const points: Point[] = [];
-  scores.forEach((s, i) => {
-    if (s != null) points.push({ x: xAt(i), y: yAt(s), keep: iterations[i]?.status !== 'discard' });
-  });
+  const sc = scale(
+    { left: padX, top: padY, width: CHART_W - 2 * padX, height: CHART_H - 2 * padY },
+    slots,
+    min,
+    max,
+  );
+  const yAt = sc.y;
+  const points = chartPoints(scores, sc);
   const bestPoint = points.reduce<Point | null>((b, pt) => (b == null || pt.y < b.y ? pt : b), null);
-  const r = (n: number) => Math.round(n * 10) / 10;
-  const line = points.map((pt, i) => `${i === 0 ? 'M' : 'L'}${r(pt.x)} ${r(pt.y)}`).join(' ');
+  const kept = (pt: Point) => iterations[pt.i]?.status !== 'discard';
+  const line = linePath(points, { bridge: true, sep: ' ' });
   const first = points[0];
   const last = points[points.length - 1];
   const area =
@@ -686,8 +677,8 @@ function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | n
                   cx={r(pt.x)}
                   cy={r(pt.y)}
                   r="4.5"
-                  fill={pt.keep ? p.accent : p.panel}
-                  stroke={pt.keep ? p.panel : p.accent}
+                  fill={kept(pt) ? p.accent : p.panel}
+                  stroke={kept(pt) ? p.panel : p.accent}
                   strokeWidth="2"
                 />
               ))
@@ -793,15 +784,6 @@ function ChartFooter({
 }
 
 // ---------------------------------------------------------------------------
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** "12 Mar 2025 UTC": built by hand so it does not depend on the runtime's locale data. */
-export function formatDateUtc(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return DASH;
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()} UTC`;
-}
 
 function Footer({ job, p, text }: { job: Job; p: Palette; text: TextFn }) {
   const prog = progress(job);

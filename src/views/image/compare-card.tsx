@@ -1,5 +1,6 @@
 /** @jsxImportSource satori/jsx */
 import type { Comparison } from '../../comparison';
+import { linePath, points, r, scale, scoreOf, sparkDomain } from '../common/chart';
 import { formatDelta, formatScore, isActive, shortId, sortedIterations } from '../../present';
 import { JOB_TYPE_LABELS, type Job } from '../../schema';
 import {
@@ -160,9 +161,7 @@ function Change({ head, cmp, p }: { head: Job; cmp: Comparison; p: Palette }) {
 }
 
 function scoresOf(job: Job): (number | null)[] {
-  return sortedIterations(job).map((it) =>
-    it.avg_score != null && Number.isFinite(it.avg_score) ? it.avg_score : null,
-  );
+  return sortedIterations(job).map(scoreOf);
 }
 
 function emptyNote(job: Job): string {
@@ -174,13 +173,7 @@ function Sparklines({ base, head, cmp, p }: { base: Job; head: Job; cmp: Compari
   const b = scoresOf(base);
   const h = scoresOf(head);
   // One scale and one x axis for both, so the lines compare by eye.
-  const values = [...b, ...h].filter((v): v is number => v != null);
-  let lo = values.length > 0 ? Math.min(...values) : 0;
-  let hi = values.length > 0 ? Math.max(...values) : 100;
-  if (hi - lo < 2) {
-    lo -= 1;
-    hi += 1;
-  }
+  const { min: lo, max: hi } = sparkDomain([...b, ...h].filter((v): v is number => v != null));
   const slots = Math.max(b.length, h.length, 1);
   return (
     <div
@@ -235,21 +228,11 @@ function SparkRow(props: {
 }) {
   const { scores, lo, hi, slots, color, p } = props;
   const pad = 6;
-  const xAt = (i: number) => (slots === 1 ? SPARK_W / 2 : pad + (i / (slots - 1)) * (SPARK_W - 2 * pad));
-  const yAt = (v: number) => pad + (1 - (v - lo) / (hi - lo)) * (SPARK_H - 2 * pad);
-  const r = (n: number) => Math.round(n * 10) / 10;
-  let line = '';
-  let pen = false;
-  const dots: [number, number][] = [];
-  scores.forEach((v, i) => {
-    if (v == null) {
-      pen = false;
-      return;
-    }
-    line += `${pen ? 'L' : 'M'}${r(xAt(i))} ${r(yAt(v))} `;
-    pen = true;
-    dots.push([r(xAt(i)), r(yAt(v))]);
-  });
+  const dots = points(
+    scores,
+    scale({ left: pad, top: pad, width: SPARK_W - 2 * pad, height: SPARK_H - 2 * pad }, slots, lo, hi),
+  );
+  const line = linePath(dots, { sep: ' ' });
   return (
     <div style={{ display: 'flex', flexDirection: 'column' }}>
       <div
@@ -271,7 +254,7 @@ function SparkRow(props: {
         <svg width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`}>
           {line ? (
             <path
-              d={line.trim()}
+              d={line}
               stroke={color}
               strokeWidth="3.5"
               fill="none"
@@ -279,7 +262,9 @@ function SparkRow(props: {
               strokeLinecap="round"
             />
           ) : null}
-          {dots.length <= 40 ? dots.map(([x, y]) => <circle cx={x} cy={y} r="4" fill={color} />) : null}
+          {dots.length <= 40
+            ? dots.map((pt) => <circle cx={r(pt.x)} cy={r(pt.y)} r="4" fill={color} />)
+            : null}
         </svg>
         {dots.length === 0 ? (
           <div

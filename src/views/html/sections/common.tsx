@@ -1,58 +1,20 @@
 import type { Child } from 'hono/jsx';
 import { JOB_STATUS_LABELS, type JobStatus } from '../../../schema';
-import { DASH, type Direction } from '../../../present';
+import { plural, type Direction } from '../../common/format';
 import { BRAND } from '../../common/brand';
 import { clipDepth, nestsDeeper } from '../../../json-depth';
 
-// Small pieces shared by the page's sections: time formatting from an injected
-// clock, JSON display with a size cap, and the few repeated components.
-
-/** "2025-01-15 14:03 UTC"; the input as given when it is not a date. */
-export function formatUtc(iso: string): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return iso;
-  const d = new Date(t).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 16)} UTC`;
-}
-
-const UNITS: [string, number][] = [
-  ['year', 365 * 24 * 3600_000],
-  ['month', 30 * 24 * 3600_000],
-  ['day', 24 * 3600_000],
-  ['hour', 3600_000],
-  ['minute', 60_000],
-  ['second', 1000],
-];
-
-/** "3 days ago" / "in 2 hours" / "just now", relative to `now` (ms epoch). */
-export function relativeTime(iso: string, now: number): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '';
-  const diff = now - t;
-  const abs = Math.abs(diff);
-  if (abs < 45_000) return 'just now';
-  for (const [unit, ms] of UNITS) {
-    if (abs >= ms || unit === 'second') {
-      const n = Math.max(1, Math.round(abs / ms));
-      const phrase = `${n} ${unit}${n === 1 ? '' : 's'}`;
-      return diff >= 0 ? `${phrase} ago` : `in ${phrase}`;
-    }
-  }
-  return '';
-}
-
-/** "45 s", "12 min 5 s", "2 h 14 min", "3 d 4 h". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return DASH;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
+// Small pieces shared by the page's sections: JSON display with a size cap, and the few
+// repeated components. Numbers and dates are formatted by src/views/common/format.ts (shared
+// with the cards, the PR comment and the live script), re-exported here for the sections.
+export {
+  formatDuration,
+  formatNumber,
+  formatSigned,
+  formatUtc,
+  plural,
+  relativeTime,
+} from '../../common/format';
 
 /**
  * Deepest nesting printed in full. The schema already refuses free-form JSON nested past
@@ -84,29 +46,6 @@ export function prettyJson(
 export function compactJson(value: unknown, max = 2_000): string {
   const { text } = boundedStringify(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** A number for a table of mixed metrics: integers as is, others to 3 significant decimals. */
-export function formatNumber(n: number | null | undefined): string {
-  if (n == null || !Number.isFinite(n)) return DASH;
-  if (Number.isInteger(n)) return n.toLocaleString('en-US');
-  const abs = Math.abs(n);
-  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  return n
-    .toFixed(digits)
-    .replace(/\.?0+$/, '')
-    .replace(/^-/, '−');
-}
-
-/** A 0–100 score that may be negative (penalties), with a true minus sign. */
-export function formatSigned(n: number | null | undefined): string {
-  if (n == null || !Number.isFinite(n)) return DASH;
-  const fixed = n.toFixed(1);
-  return fixed === '-0.0' ? '0.0' : fixed.replace(/^-/, '−');
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 export function StatusPill({ status }: { status: JobStatus | null | undefined }) {

@@ -1,21 +1,14 @@
 import type { Iteration, Job } from '../../../schema';
-import { ITERATION_STATUS_LABELS, isTerminal } from '../../../schema';
-import {
-  bestKept,
-  direction,
-  formatDelta,
-  formatScore,
-  humanizeDimension,
-  numericDimensions,
-} from '../../../present';
-import { ScoreChart } from '../chart';
-import { DataTable, Empty, Section, compactJson, formatSigned, numCol } from './common';
+import { isTerminal } from '../../../schema';
+import { bestKept, formatScore, humanizeDimension, numericDimensions } from '../../../present';
+import { reportFigure } from '../../common/chart';
+import { TALL_ROWS, iterationRow, iterationsHead } from '../../common/iterations';
+import { fromTree } from '../tree';
+import { DataTable, Empty, Section, TableWrap, compactJson, formatSigned, numCol } from './common';
 
 // The chart, the iterations table (the chart's accessible alternative) and the
 // dimension matrix.
 
-/** Above this many rows a table scrolls inside its own box with a sticky header. */
-const TALL_ROWS = 25;
 /** Dimension columns shown; a job with more keys than this is malformed anyway. */
 const MAX_DIMENSIONS = 40;
 
@@ -32,78 +25,16 @@ export function ChartSection({ job, iterations }: { job: Job; iterations: Iterat
           {job.baseline_score != null ? ` · baseline ${formatScore(job.baseline_score)}` : ''}.
         </Empty>
       ) : (
-        <figure class="chart">
-          <ScoreChart
-            iterations={iterations}
-            baseline={job.baseline_score}
-            slots={isTerminal(job.status) ? null : job.num_iterations}
-            tableLabel="Iterations"
-          />
-          <ul class="legend" aria-hidden="true">
-            <li>
-              <span class="sw"></span>Average score
-            </li>
-            <li>
-              <span class="sw sw-keep"></span>Kept
-            </li>
-            <li>
-              <span class="sw sw-discard"></span>Discarded
-            </li>
-            <li>
-              <span class="sw sw-best"></span>Best so far
-            </li>
-            {job.baseline_score != null ? (
-              <li>
-                <span class="sw sw-base"></span>Baseline {formatScore(job.baseline_score)}
-              </li>
-            ) : null}
-          </ul>
-          <figcaption>
-            Average score of each iteration by order. The <a href="#iterations">Iterations table</a> lists
-            every value.
-          </figcaption>
-        </figure>
+        fromTree(
+          reportFigure({
+            iterations,
+            baseline: job.baseline_score,
+            slots: isTerminal(job.status) ? null : job.num_iterations,
+            tableLabel: 'Iterations',
+          }),
+        )
       )}
     </Section>
-  );
-}
-
-function IterationRow({
-  it,
-  baseline,
-  best,
-}: {
-  it: Iteration;
-  baseline: number | null | undefined;
-  best: boolean;
-}) {
-  const delta = it.avg_score != null && baseline != null ? it.avg_score - baseline : null;
-  return (
-    <tr class={best ? 'is-best' : undefined}>
-      <td class="num">{orderLabel(it)}</td>
-      <th scope="row" class="name" dir="auto">
-        {it.iteration_name}
-        {best ? (
-          <>
-            {' '}
-            <span class="tag tag-best">best</span>
-          </>
-        ) : null}
-      </th>
-      <td class="num">{formatScore(it.avg_score)}</td>
-      {/* Sign and colour, no arrow or hidden words: the column header says what it is, and 2,000 rows stay light. */}
-      <td class={`num dir-${direction(delta)}`}>{formatDelta(delta)}</td>
-      <td>
-        {it.status ? (
-          <span class={`pill pill-${it.status}`}>{ITERATION_STATUS_LABELS[it.status]}</span>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-      <td class="desc" dir="auto">
-        {it.description || <span class="muted">—</span>}
-      </td>
-    </tr>
   );
 }
 
@@ -114,16 +45,14 @@ export function IterationsSection({ job, iterations }: { job: Job; iterations: I
       {iterations.length === 0 ? (
         <Empty>No iterations have been recorded yet.</Empty>
       ) : (
-        <DataTable
-          label="Iterations"
-          tall={iterations.length > TALL_ROWS}
-          caption="Each iteration's order, name, average score, change against the baseline, whether it was kept, and what it tried."
-          columns={[numCol('#'), 'Name', numCol('Score'), numCol('Δ vs baseline'), 'Status', 'Description']}
-        >
-          {iterations.map((it) => (
-            <IterationRow it={it} baseline={job.baseline_score} best={it === best} />
-          ))}
-        </DataTable>
+        <TableWrap label="Iterations" tall={iterations.length > TALL_ROWS}>
+          <table class="data">
+            {iterationsHead().map(fromTree)}
+            <tbody>
+              {iterations.map((it) => fromTree(iterationRow(it, job.baseline_score, it === best)))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </Section>
   );
