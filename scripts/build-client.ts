@@ -12,7 +12,7 @@
 // of & < > " ' so that hono/jsx's escaping of the <style> child leaves it unchanged.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -98,7 +98,11 @@ export async function buildClient(): Promise<void> {
   }
   if (old === module) return;
   mkdirSync(dirname(BUNDLE), { recursive: true });
-  writeFileSync(BUNDLE, module);
+  // Written aside, then renamed: end-to-end files start `wrangler dev` two at a time, and each
+  // start runs this build, so a reader must never see half a file.
+  const aside = `${BUNDLE}.${process.pid}.tmp`;
+  writeFileSync(aside, module);
+  renameSync(aside, BUNDLE);
 }
 
 /** vitest's globalSetup: the workers pool does not run wrangler's [build] command. */
