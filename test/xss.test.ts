@@ -171,7 +171,7 @@ const TEMPLATE_ATTRS = new Set([
   'aria-labelledby',
   'aria-hidden',
   'aria-live',
-  // The live page's hooks (src/views/html/live.ts).
+  // The live page's hooks (src/client/live.ts).
   'data-job',
   'data-events',
   'data-json',

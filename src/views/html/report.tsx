@@ -64,7 +64,7 @@ export function describeJob(job: Job): string {
 
 /**
  * What a pending or running job's page says about its freshness. Without JavaScript it is
- * a plain sentence and a link to the page itself; src/views/html/live.ts takes it over (the ids
+ * a plain sentence and a link to the page itself; the live script (src/client/live.ts) takes it over (the ids
  * and data attributes are its inputs) and keeps the page current from the job's events.
  */
 function LiveBanner({ job, ctx, urls }: { job: Job; ctx: PageContext; urls: JobUrls }) {
@@ -229,7 +229,7 @@ export function ReportPage({ job, ctx }: { job: Job; ctx: PageContext }) {
         pathBase={ctx.pathBase ?? ''}
         version={ctx.version}
       />
-      {/* The second raw() of the page: a constant of ours (src/views/html/live.ts), allowed by its CSP hash. */}
+      {/* The second raw() of the page: a constant of ours (src/client/live.ts, bundled by scripts/build-client.ts), allowed by its CSP hash. */}
       {active ? <script>{raw(LIVE_SCRIPT)}</script> : null}
     </Layout>
   );

@@ -21,7 +21,7 @@ export function styleHash(): Promise<string> {
   return Promise.resolve(STYLESHEET_HASH);
 }
 
-/** What a live page (src/views/html/live.ts) adds to the policy. */
+/** What a live page (src/client/live.ts) adds to the policy. */
 export interface LivePolicy {
   /** The live script's hash source, e.g. 'sha256-…'. */
   scriptHash: string;

@@ -35,7 +35,7 @@ function Fact({
   label: string;
   children?: Child;
   mono?: boolean;
-  /** On an active job's page, the name src/views/html/live.ts updates this fact by. */
+  /** On an active job's page, the name the live script (src/client/live.ts) updates this fact by. */
   live?: string | undefined;
 }) {
   return (
@@ -54,7 +54,7 @@ export function JobHeader({ job, now }: { job: Job; now: number }) {
   const end = isTerminal(job.status) ? Date.parse(job.updated_at) : now;
   const duration = formatDuration(end - start);
   const p = progress(job);
-  // Hooks for the live script (src/views/html/live.ts), on pages that carry it.
+  // Hooks for the live script (src/client/live.ts), on pages that carry it.
   const live = (name: string) => (isTerminal(job.status) ? undefined : name);
   return (
     <header class="job-head">
