@@ -23,16 +23,31 @@ async function getJob(c: Context<AppEnv>, rawId: string): Promise<Response> {
   });
 }
 
-const getJobDoc: RouteDoc = {
-  operationId: 'getJob',
-  tag: 'Jobs',
-  summary: 'The job as JSON',
-  description:
-    'The job exactly as the upstream’s reference documents it, validated and trimmed to that schema; fields named in `REDACT_FIELDS` are removed. Served from the cache while fresh, and from a stale copy while the upstream fails.',
-  headers: { 'If-None-Match': ifNoneMatch },
-  responses: jobResponses(jobJson('The job.', JobSchema), 'json'),
-  curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/`,
-};
+/** A read-API operation: JSON about one job, with the `If-None-Match` and errors of every job route. */
+function readDoc(
+  op: Pick<RouteDoc, 'operationId' | 'summary' | 'description'>,
+  body: { description: string; schema: Parameters<typeof jobJson>[1] },
+  curlPath: string,
+): RouteDoc {
+  return {
+    ...op,
+    tag: 'Jobs',
+    headers: { 'If-None-Match': ifNoneMatch },
+    responses: jobResponses(jobJson(body.description, body.schema), 'json'),
+    curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/${curlPath}`,
+  };
+}
+
+const getJobDoc = readDoc(
+  {
+    operationId: 'getJob',
+    summary: 'The job as JSON',
+    description:
+      'The job exactly as the upstream’s reference documents it, validated and trimmed to that schema; fields named in `REDACT_FIELDS` are removed. Served from the cache while fresh, and from a stale copy while the upstream fails.',
+  },
+  { description: 'The job.', schema: JobSchema },
+  '',
+);
 
 /** The read API's routes: one job, JSON errors, open to any origin. */
 const readApi = { params: { id: jobId }, errors: 'json', job: true, cors: true } as const;
@@ -57,16 +72,16 @@ export const apiRoutes = [
     method: 'get',
     path: '/api/jobs/{id}/summary',
     ...readApi,
-    doc: {
-      operationId: 'getJobSummary',
-      tag: 'Jobs',
-      summary: 'The job’s summary, under 2 KB',
-      description:
-        'The headline numbers of a job for dashboards and bots: the same title, best score and improvement the page and the card show, with absolute links (images versioned). Cached like the job, with the same errors.',
-      headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(jobJson('The summary.', SummarySchema), 'json'),
-      curl: `curl -s {origin}/api/jobs/${EXAMPLE_ID}/summary`,
-    },
+    doc: readDoc(
+      {
+        operationId: 'getJobSummary',
+        summary: 'The job’s summary, under 2 KB',
+        description:
+          'The headline numbers of a job for dashboards and bots: the same title, best score and improvement the page and the card show, with absolute links (images versioned). Cached like the job, with the same errors.',
+      },
+      { description: 'The summary.', schema: SummarySchema },
+      'summary',
+    ),
     handler: async (c, p) => {
       const s = c.var.services;
       const id = parseId(p.id);

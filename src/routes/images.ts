@@ -13,6 +13,7 @@ import {
   jobJson,
   jobResponses,
   versionParam,
+  type RouteDoc,
 } from '../openapi/parts';
 import { BadgeQuery, CardQuery, parseQuery, type BadgeParams } from '../query';
 import { rendered, renderKey } from '../render';
@@ -103,26 +104,38 @@ async function image(c: Context<AppEnv>, rawId: string, file: ImageFile): Promis
 
 const jobImage = { params: { id: jobId }, errors: 'json', job: true, canonical: true } as const;
 
+/** An image's operation: its query, `If-None-Match`, and the errors of every job route (a badge's are badges). */
+function imageDoc(
+  kind: 'card' | 'badge',
+  ext: 'png' | 'svg',
+  op: Pick<RouteDoc, 'operationId' | 'summary' | 'description' | 'curl'>,
+): RouteDoc {
+  const badge = kind === 'badge';
+  return {
+    ...op,
+    tag: 'Images',
+    query: badge ? BadgeQuery : CardQuery,
+    headers: { 'If-None-Match': ifNoneMatch },
+    responses: jobResponses(
+      { description: badge ? 'The badge.' : 'The card.', headers: jobHeaders(), content: card(ext) },
+      badge ? 'svg' : 'json',
+    ),
+  };
+}
+
 export const imageRoutes = [
   ...(['png', 'svg'] as const).flatMap((ext) => [
     defineRoute({
       method: 'get',
       path: `/jobs/{id}/og.${ext}`,
       ...jobImage,
-      doc: {
+      doc: imageDoc('card', ext, {
         operationId: ext === 'png' ? 'getCardPng' : 'getCardSvg',
-        tag: 'Images',
         summary: `The 1200×630 score card (${ext.toUpperCase()})`,
         description:
           'The Open Graph card at its latest URL, cached like the job. For embedding, prefer the versioned URL the summary links: it never changes.',
-        query: CardQuery,
-        headers: { 'If-None-Match': ifNoneMatch },
-        responses: jobResponses(
-          { description: 'The card.', headers: jobHeaders(), content: card(ext) },
-          'json',
-        ),
         curl: `curl -s -o card.${ext} '{origin}/jobs/${EXAMPLE_ID}/og.${ext}?theme=dark'`,
-      },
+      }),
       handler: (c, p) => image(c, p.id, { name: 'og', version: undefined, ext }),
     }),
     defineRoute({
@@ -130,20 +143,13 @@ export const imageRoutes = [
       path: `/jobs/{id}/og.{version}.${ext}`,
       ...jobImage,
       params: { id: jobId, version: versionParam },
-      doc: {
+      doc: imageDoc('card', ext, {
         operationId: ext === 'png' ? 'getCardPngVersioned' : 'getCardSvgVersioned',
-        tag: 'Images',
         summary: `The score card at an immutable URL (${ext.toUpperCase()})`,
         description:
           'The card of one version of the job, cacheable for a year. An outdated version redirects (302) to the current one, so an old link still shows the latest card.',
-        query: CardQuery,
-        headers: { 'If-None-Match': ifNoneMatch },
-        responses: jobResponses(
-          { description: 'The card.', headers: jobHeaders(), content: card(ext) },
-          'json',
-        ),
         curl: `curl -sL -o card.${ext} {origin}/jobs/${EXAMPLE_ID}/og.0123456789ab.${ext}`,
-      },
+      }),
       handler: (c, p) => image(c, p.id, { name: 'og', version: p.version, ext }),
     }),
   ]),
@@ -152,20 +158,13 @@ export const imageRoutes = [
     path: '/jobs/{id}/badge.svg',
     ...jobImage,
     errors: 'badge',
-    doc: {
+    doc: imageDoc('badge', 'svg', {
       operationId: 'getBadge',
-      tag: 'Images',
       summary: 'The badge (SVG)',
       description:
         'A shields-style badge for READMEs and pull requests. Errors are badges too, with the status and `X-Error-Code`.',
-      query: BadgeQuery,
-      headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(
-        { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
-        'svg',
-      ),
       curl: `curl -s '{origin}/jobs/${EXAMPLE_ID}/badge.svg?metric=improvement&style=flat-square'`,
-    },
+    }),
     handler: (c, p) => image(c, p.id, { name: 'badge', version: undefined, ext: 'svg' }),
   }),
   defineRoute({
@@ -174,20 +173,13 @@ export const imageRoutes = [
     ...jobImage,
     params: { id: jobId, version: versionParam },
     errors: 'badge',
-    doc: {
+    doc: imageDoc('badge', 'svg', {
       operationId: 'getBadgeVersioned',
-      tag: 'Images',
       summary: 'The badge at an immutable URL',
       description:
         'The badge of one version of the job, cacheable for a year; an outdated version redirects (302).',
-      query: BadgeQuery,
-      headers: { 'If-None-Match': ifNoneMatch },
-      responses: jobResponses(
-        { description: 'The badge.', headers: jobHeaders(), content: card('svg') },
-        'svg',
-      ),
       curl: `curl -sL {origin}/jobs/${EXAMPLE_ID}/badge.0123456789ab.svg`,
-    },
+    }),
     handler: (c, p) => image(c, p.id, { name: 'badge', version: p.version, ext: 'svg' }),
   }),
   defineRoute({

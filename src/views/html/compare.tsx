@@ -239,22 +239,16 @@ function ChartSection({ base, head, cmp }: { base: Job; head: Job; cmp: Comparis
   return (
     <Section id="chart" title="Score per iteration">
       <figure class="chart">
-        <CompareChartSvg
-          base={b}
-          head={h}
-          baseline={baseline}
-          g={GEOMETRY.wide}
-          variant="wide"
-          summary={summary}
-        />
-        <CompareChartSvg
-          base={b}
-          head={h}
-          baseline={baseline}
-          g={GEOMETRY.narrow}
-          variant="narrow"
-          summary={summary}
-        />
+        {(['wide', 'narrow'] as const).map((variant) => (
+          <CompareChartSvg
+            base={b}
+            head={h}
+            baseline={baseline}
+            g={GEOMETRY[variant]}
+            variant={variant}
+            summary={summary}
+          />
+        ))}
         <ul class="legend" aria-hidden="true">
           <li>
             <span class="sw"></span>This run

@@ -169,6 +169,63 @@ export const RTL_LINE = { display: 'flex', justifyContent: 'flex-end' } as const
 /** A row of items centred on one line: the most common box of the cards. */
 export const ROW = { display: 'flex', flexDirection: 'row', alignItems: 'center' } as const;
 
+/** A chart panel's heading: its label, spaced out, on the left; what `children` say on the right. */
+export function PanelHeading(props: {
+  label: string;
+  size: number;
+  spacing: number;
+  p: Palette;
+  children?: JSXNode | null;
+}) {
+  const { p } = props;
+  return (
+    <div
+      style={{ display: 'flex', flexDirection: 'row', justifyContent: 'space-between', alignItems: 'center' }}
+    >
+      <div
+        style={{
+          display: 'flex',
+          fontSize: props.size,
+          fontWeight: 700,
+          letterSpacing: props.spacing,
+          color: p.muted,
+        }}
+      >
+        {props.label}
+      </div>
+      {props.children}
+    </div>
+  );
+}
+
+/** What a chart with nothing to draw says, over the empty chart. */
+export function ChartEmpty(props: {
+  width: number;
+  height: number;
+  size: number;
+  p: Palette;
+  children: string;
+}) {
+  return (
+    <div
+      style={{
+        display: 'flex',
+        position: 'absolute',
+        top: 0,
+        left: 0,
+        width: props.width,
+        height: props.height,
+        alignItems: 'center',
+        justifyContent: 'center',
+        fontSize: props.size,
+        color: props.p.faint,
+      }}
+    >
+      {props.children}
+    </div>
+  );
+}
+
 const TITLE_BOX: TextBox = { width: CONTENT_W - 24, size: 58, bold: true, letterSpacing: -1.6, lines: 2 };
 /** The title's type, either direction. Its width stays inside the content: satori's clamp ellipsis can overhang a line broken inside a word. */
 const TITLE_TYPE = {
@@ -609,17 +666,7 @@ function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | n
         backgroundColor: p.panel,
       }}
     >
-      <div
-        style={{
-          display: 'flex',
-          flexDirection: 'row',
-          justifyContent: 'space-between',
-          alignItems: 'center',
-        }}
-      >
-        <div style={{ display: 'flex', fontSize: 17, fontWeight: 700, letterSpacing: 2.4, color: p.muted }}>
-          SCORE BY ITERATION
-        </div>
+      <PanelHeading label="SCORE BY ITERATION" size={17} spacing={2.4} p={p}>
         {base != null ? (
           <div
             style={{
@@ -642,7 +689,7 @@ function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | n
             <div style={{ display: 'flex', marginLeft: 8 }}>{`Baseline ${formatScore(base)}`}</div>
           </div>
         ) : null}
-      </div>
+      </PanelHeading>
       <div style={{ display: 'flex', marginTop: 12, width: CHART_W, height: CHART_H, position: 'relative' }}>
         <svg width={CHART_W} height={CHART_H} viewBox={`0 0 ${CHART_W} ${CHART_H}`}>
           <defs>
@@ -695,22 +742,9 @@ function Chart({ job, p, status }: { job: Job; p: Palette; status: JobStatus | n
           ) : null}
         </svg>
         {points.length === 0 ? (
-          <div
-            style={{
-              display: 'flex',
-              position: 'absolute',
-              top: 0,
-              left: 0,
-              width: CHART_W,
-              height: CHART_H,
-              alignItems: 'center',
-              justifyContent: 'center',
-              fontSize: 22,
-              color: p.faint,
-            }}
-          >
+          <ChartEmpty width={CHART_W} height={CHART_H} size={22} p={p}>
             {`${iterations.length === 0 ? 'No iterations' : 'No scores'}${active ? ' yet' : ''}`}
-          </div>
+          </ChartEmpty>
         ) : null}
       </div>
       <ChartFooter

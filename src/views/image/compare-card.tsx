@@ -7,11 +7,13 @@ import {
   Arrow,
   CardFooter,
   CardFrame,
+  ChartEmpty,
   CardHeader,
   CONTENT_W,
   Eyebrow,
   FigureColumn,
   PALETTES,
+  PanelHeading,
   Pill,
   ROW,
   RTL_LINE,
@@ -189,28 +191,12 @@ function Sparklines({ base, head, cmp, p }: { base: Job; head: Job; cmp: Compari
         backgroundColor: p.panel,
       }}
     >
-      <SparkRow
-        label="BASE RUN"
-        score={cmp.best.base}
-        scores={b}
-        lo={lo}
-        hi={hi}
-        slots={slots}
-        color={p.faint}
-        empty={emptyNote(base)}
-        p={p}
-      />
-      <SparkRow
-        label="THIS RUN"
-        score={cmp.best.head}
-        scores={h}
-        lo={lo}
-        hi={hi}
-        slots={slots}
-        color={p.accent}
-        empty={emptyNote(head)}
-        p={p}
-      />
+      {[
+        { label: 'BASE RUN', score: cmp.best.base, scores: b, color: p.faint, empty: emptyNote(base) },
+        { label: 'THIS RUN', score: cmp.best.head, scores: h, color: p.accent, empty: emptyNote(head) },
+      ].map((row) => (
+        <SparkRow {...row} lo={lo} hi={hi} slots={slots} p={p} />
+      ))}
     </div>
   );
 }
@@ -235,21 +221,11 @@ function SparkRow(props: {
   const line = linePath(dots, { sep: ' ' });
   return (
     <div style={{ display: 'flex', flexDirection: 'column' }}>
-      <div
-        style={{
-          display: 'flex',
-          flexDirection: 'row',
-          justifyContent: 'space-between',
-          alignItems: 'center',
-        }}
-      >
-        <div style={{ display: 'flex', fontSize: 16, fontWeight: 700, letterSpacing: 2.2, color: p.muted }}>
-          {props.label}
-        </div>
+      <PanelHeading label={props.label} size={16} spacing={2.2} p={p}>
         <div style={{ display: 'flex', fontSize: 22, fontWeight: 700, color: p.fg }}>
           {`best ${formatScore(props.score)}`}
         </div>
-      </div>
+      </PanelHeading>
       <div style={{ display: 'flex', marginTop: 8, width: SPARK_W, height: SPARK_H, position: 'relative' }}>
         <svg width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`}>
           {line ? (
@@ -267,22 +243,9 @@ function SparkRow(props: {
             : null}
         </svg>
         {dots.length === 0 ? (
-          <div
-            style={{
-              display: 'flex',
-              position: 'absolute',
-              top: 0,
-              left: 0,
-              width: SPARK_W,
-              height: SPARK_H,
-              alignItems: 'center',
-              justifyContent: 'center',
-              fontSize: 20,
-              color: p.faint,
-            }}
-          >
+          <ChartEmpty width={SPARK_W} height={SPARK_H} size={20} p={p}>
             {props.empty}
-          </div>
+          </ChartEmpty>
         ) : null}
       </div>
     </div>
