@@ -25,6 +25,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 /** The freshness of an active job under test: the shield asks the upstream this often while watched. */
 const TTL_ACTIVE_SECONDS = 2;
 const UPDATE_TIMEOUT_MS = 45_000;
+const CONNECT_TIMEOUT_MS = 45_000;
 const SHARE_SECRET = 'live-browser-share-secret-0123456789abcdef';
 
 type Job = Record<string, unknown> & { id: string; iterations: Record<string, unknown>[] };
@@ -234,9 +235,10 @@ describe.skipIf(!available)('the live report page in Chromium', () => {
     const w = watch(page, origin);
     const res = await page.goto(`${origin}${opts.prefix ?? ''}/jobs/${id}`, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
-    // The script has taken over the banner once it is connected.
-    await page.locator('#live-label', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
-    await page.locator('#live-state', { hasText: 'updated' }).waitFor({ timeout: 15_000 });
+    // The script has taken over the banner once it is connected. The deadlines only guard
+    // against a hang: several pages connect at once here, next to other suites' Chromiums.
+    await page.locator('#live-label', { hasText: 'Live' }).waitFor({ timeout: CONNECT_TIMEOUT_MS });
+    await page.locator('#live-state', { hasText: 'updated' }).waitFor({ timeout: CONNECT_TIMEOUT_MS });
     return { context, page, w };
   }
 
