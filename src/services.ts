@@ -1,3 +1,4 @@
+import { systemNow } from './clock';
 import type { Context, MiddlewareHandler } from 'hono';
 import { scrub, type Fetched, type JobDeps } from './cache';
 import { readConfig, type Config, type Env } from './env';
@@ -33,7 +34,7 @@ export interface Deps {
 
 export const defaultDeps: Deps = {
   fetch: (req) => fetch(req),
-  now: () => Date.now(),
+  now: systemNow,
   openCache: async () => (typeof caches === 'undefined' ? null : caches.open('overmind-edge')),
   log: logLine,
 };
