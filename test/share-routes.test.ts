@@ -6,7 +6,8 @@ import { DEMO_JOBS } from '../src/demo-data';
 import type { Env } from '../src/env';
 import { jobUrls } from '../src/links';
 import { shareGate } from '../src/middleware/share-gate';
-import { isolateState, services, type AppEnv, type Deps } from '../src/services';
+import { appRoutes } from '../src/routes';
+import { isolateState, provideRoutes, services, type AppEnv, type Deps } from '../src/services';
 import { importShareKey, mintShareToken, shareContextOf, verifyShareToken } from '../src/share';
 import { JOB_ID, OTHER_ID, upstreamJob } from './fixtures/upstream-jobs';
 import { API_KEY, clock, harness, json, strictUpstreams, UPSTREAM_ENV, type Harness } from './helpers';
@@ -559,6 +560,7 @@ describe('signed mode: routes added later are covered without knowing it', () =>
       log: () => undefined,
     } satisfies Deps);
     const app = new Hono<AppEnv>();
+    app.use('*', provideRoutes(appRoutes));
     app.use(
       '*',
       shareGate(state, (req, env, ctx) => app.fetch(req, env, ctx)),

@@ -1,4 +1,4 @@
-import type { Context, ExecutionContext, MiddlewareHandler } from 'hono';
+import type { ExecutionContext, MiddlewareHandler } from 'hono';
 import { EDGE_CACHE_CONTROL, untilExpiry } from '../caching';
 import { readConfig, type Config, type Env } from '../env';
 import { AppError, notFound } from '../errors';
@@ -82,11 +82,6 @@ export function namesJob(url: URL, routes: RouteTable): boolean {
   return routes.isJobPath(url.pathname) || jobIdsNamed(url.pathname, url.search).size > 0;
 }
 
-/** The app's route table; an app assembled by hand (a test's) gets the service's own. */
-async function routesOf(c: Context<AppEnv>): Promise<RouteTable> {
-  return (c.var.routes as RouteTable | undefined) ?? (await import('../routes')).appRoutes;
-}
-
 /**
  * The decision on a share segment for a public path: every token genuine, at most
  * MAX_TOKENS_PER_SEGMENT of them and no repeats, every job id the path names opened by one of
@@ -139,7 +134,7 @@ export function shareGate(state: IsolateState, dispatch: Dispatch): MiddlewareHa
     }
 
     const url = new URL(c.req.url);
-    const routes = await routesOf(c);
+    const routes = c.var.routes;
     const m = SHARE_PATH.exec(url.pathname);
     if (!m) {
       if (!namesJob(url, routes)) return next();
