@@ -128,9 +128,6 @@ export type Fetched =
     }
   | { ok: false; error: AppError; timing: AnswerTiming | null };
 
-// Where the routes read a job's freshness from; the policy itself is src/policy.ts.
-export { freshSeconds } from './policy';
-
 export function jobCacheKey(source: JobSource, id: string): string {
   // Only the source's scope and the lowercased id: no query string, no header, no key.
   return `https://overmind-edge.internal/v1/${source.kind}/${encodeURIComponent(source.cacheScope)}/job/${id}`;

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { freshSeconds } from '../cache';
+import { freshSeconds } from '../policy';
 import { strongEtag } from '../lib/bytes';
 import { immutableCaching, jobCaching, versionRedirectCaching } from '../caching';
 import { cacheStateHeaders, conditional, SVG_HEADERS } from '../http';

@@ -2,7 +2,7 @@ import { renderIndexPage } from '../views/html/pages';
 import { renderReportPage } from '../views/html/report';
 import { liveScriptHash } from '../views/html/live';
 import { pageCsp } from '../views/html/styles';
-import { freshSeconds } from '../cache';
+import { freshSeconds } from '../policy';
 import { demoJobs } from '../demo';
 import { AppError } from '../errors';
 import { isTerminal } from '../schema';
