@@ -3,7 +3,8 @@ import type { Config } from './env';
 import { etagOf, hex, sha256 } from './lib/bytes';
 import { AppError, fromErrorShape, type ErrorShape } from './errors';
 import { decide, keepSeconds, standsInFor } from './policy';
-import { JOB_STATUSES, parseJob, redact, type Job, type JobStatus } from './schema';
+import { parseJob, redact, type Job } from './schema';
+import { JOB_STATUSES, type JobStatus } from './views/common/status';
 import type { Store, Stored } from './store';
 import type { JobSource } from './upstream';
 

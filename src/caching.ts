@@ -2,7 +2,7 @@ import type { JobAnswer } from './cache';
 import type { Config } from './env';
 import { AppError, notFound } from './errors';
 import { freshSeconds, type CachePolicy } from './policy';
-import { isTerminal } from './schema';
+import { isTerminal } from './views/common/status';
 
 // How a shared cache may keep each answer: the one table (README "Caching"), the headers of the
 // policy the tiers follow (src/policy.ts). Workers Cache sits

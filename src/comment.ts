@@ -1,23 +1,11 @@
 import { compareJobs, type Comparison, type Figure } from './comparison';
 import { compareUrls, jobUrls } from './links';
 import { mdText, plainLine } from './markdown-escape';
-import {
-  SERVICE_NAME,
-  bestKept,
-  direction,
-  formatDelta,
-  formatPercent,
-  formatScore,
-  headline,
-  humanizeDimension,
-  isActive,
-  jobTitle,
-  numericDimensions,
-  progress,
-  sortedIterations,
-  type Direction,
-} from './present';
-import { JOB_STATUS_LABELS, type Iteration, type Job } from './schema';
+import { SERVICE_NAME, humanizeDimension, isActive, jobTitle, numericDimensions } from './present';
+import { bestKept, headline, progress, sortedIterations } from './views/common/job';
+import { direction, formatDelta, formatPercent, formatScore, type Direction } from './views/common/format';
+import { type Iteration, type Job } from './schema';
+import { JOB_STATUS_LABELS } from './views/common/status';
 import { formatSigned, formatUtc } from './views/common/format';
 
 // The pull-request comment (GET /jobs/{id}/comment.md): GitHub-flavoured markdown, a pure function

@@ -1,12 +1,7 @@
 import { hex, sha256 } from './lib/bytes';
-import {
-  bestKept,
-  direction,
-  headline,
-  humanizeDimension,
-  numericDimensions,
-  type Direction,
-} from './present';
+import { humanizeDimension, numericDimensions } from './present';
+import { bestKept, headline } from './views/common/job';
+import { direction, type Direction } from './views/common/format';
 import type { Iteration, Job } from './schema';
 
 // Two runs compared, the base branch's (`base`) and this branch's (`head`): what the comment,

@@ -29,19 +29,16 @@ import {
   type ScriptFont,
   type ScriptPlan,
 } from './scripts';
+import { SERVICE_NAME, relativeImprovement } from './present';
 import {
   DASH,
-  SERVICE_NAME,
-  bestSoFar,
   direction,
   formatDelta,
   formatPercent,
   formatScore,
-  improvementPoints,
-  progress,
-  relativeImprovement,
   type Direction,
-} from './present';
+} from './views/common/format';
+import { bestSoFar, improvementPoints, progress } from './views/common/job';
 import {
   CARD_HEIGHT,
   CARD_WIDTH,

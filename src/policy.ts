@@ -1,6 +1,6 @@
 import type { Config } from './env';
 import type { ErrorCode } from './errors';
-import { isTerminal, type JobStatus } from './schema';
+import { isTerminal, type JobStatus } from './views/common/status';
 
 // The cache policy, in one place: how long a job's copy is fresh (by status), how long past
 // that it is served at once while it is refreshed (stale-while-revalidate) or only instead of a

@@ -1,26 +1,9 @@
-import { JOB_TYPE_LABELS, isTerminal, type Job } from './schema';
+import { JOB_TYPE_LABELS, type Job } from './schema';
+import { isTerminal } from './views/common/status';
 import { improvementPoints } from './views/common/job';
 
 // The number and date formatting lives in src/views/common/format.ts and the job's figures in
-// src/views/common/job.ts, runtime-free so the live page's script shares them; re-exported here.
-export {
-  DASH,
-  direction,
-  formatDelta,
-  formatPercent,
-  formatScore,
-  type Direction,
-} from './views/common/format';
-export {
-  bestKept,
-  bestSoFar,
-  headline,
-  improvementPoints,
-  progress,
-  sortedIterations,
-  type Headline,
-  type Progress,
-} from './views/common/job';
+// src/views/common/job.ts, runtime-free so the live page's script shares them.
 
 // Presentation rules shared by the report page, the card and the badge, so that
 // all three say the same thing about a job.

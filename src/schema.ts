@@ -3,16 +3,6 @@ import { nestsDeeper } from './json-depth';
 import { ITERATION_STATUSES, JOB_STATUSES } from './views/common/status';
 
 // Statuses and their labels are runtime-free (the live page's script shares them).
-export {
-  ITERATION_STATUSES,
-  ITERATION_STATUS_LABELS,
-  JOB_STATUSES,
-  JOB_STATUS_LABELS,
-  TERMINAL_STATUSES,
-  isTerminal,
-  type IterationStatus,
-  type JobStatus,
-} from './views/common/status';
 
 // The upstream's Job and Iteration, exactly as its reference page documents them
 // (../shared/upstream/get-job.md). zod objects strip unknown keys, so whatever the

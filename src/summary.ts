@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { jobUrls } from './links';
-import { bestKept, headline, jobTitle } from './present';
-import { JOB_STATUSES, JOB_TYPES, type Job } from './schema';
+import { jobTitle } from './present';
+import { bestKept, headline } from './views/common/job';
+import { JOB_TYPES, type Job } from './schema';
+import { JOB_STATUSES } from './views/common/status';
 
 // The summary: a job's headline in under 2 KB, for dashboards, bots, the live events and
 // the GitHub Action (../shared/design.md). Its numbers come from present.headline(), the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareJobs, comparisonVersion } from '../src/comparison';
 import { DEMO_JOBS } from '../src/demo-data';
-import { formatDelta, formatScore } from '../src/present';
+import { formatDelta, formatScore } from '../src/views/common/format';
 import { JobSchema } from '../src/schema';
 import { SummarySchema } from '../src/summary';
 import { byClass, byId, byTag, elements, meta, parse, text } from './fixtures/report-jobs';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_JOB_IDS, DEMO_JOBS, DEMO_LIVE, demoLiveJob, demoLivePhase } from '../src/demo-data';
-import { IterationSchema, JOB_STATUSES, JOB_TYPES, JobSchema, type Job } from '../src/schema';
+import { IterationSchema, JOB_TYPES, JobSchema, type Job } from '../src/schema';
+import { JOB_STATUSES } from '../src/views/common/status';
 
 // The demo set stands in for the upstream, so it is held to what the upstream's reference and
 // observed behaviour promise (../shared/upstream/*.md), not just to what the schema accepts.

@@ -4,7 +4,7 @@ import { notFoundRemembered } from '../src/caching';
 import { readConfig } from '../src/env';
 import type { ErrorCode } from '../src/errors';
 import { decide, keepSeconds, standsInFor, type CachePolicy, type Decision, type Held } from '../src/policy';
-import { JOB_STATUSES, type JobStatus } from '../src/schema';
+import { JOB_STATUSES, type JobStatus } from '../src/views/common/status';
 
 // The cache policy (src/policy.ts) as a table: what a copy or a remembered 404 is worth at a
 // given age, by status and settings. The clock is a parameter, so each row names its moment.

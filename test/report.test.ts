@@ -8,11 +8,12 @@ import { LIVE_SCRIPT } from '../src/views/html/live';
 import { cellClass, type Column } from '../src/views/html/sections/iterations';
 import { classifyBacktest } from '../src/views/html/sections/backtest';
 import { escapeMarkdownAlt, shareSnippets } from '../src/views/html/sections/share';
-import { formatDuration, formatUtc, relativeTime } from '../src/views/html/sections/common';
+import { formatDuration, formatUtc, relativeTime } from '../src/views/common/format';
 import { DIFF_LIMITS, keptCodeChanges } from '../src/diff';
 import { renderMarkdown, renderMarkdownUncached } from '../src/markdown';
-import { sortedIterations } from '../src/present';
-import { isTerminal, type Job } from '../src/schema';
+import { sortedIterations } from '../src/views/common/job';
+import { type Job } from '../src/schema';
+import { isTerminal } from '../src/views/common/status';
 import {
   CTX,
   NOW,

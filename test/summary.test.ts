@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEMO_JOBS } from '../src/demo-data';
-import { headline, jobTitle } from '../src/present';
+import { jobTitle } from '../src/present';
+import { headline } from '../src/views/common/job';
 import { JobSchema } from '../src/schema';
 import { importShareKey, mintShareToken } from '../src/share';
 import { summarize, SummarySchema, SUMMARY_MAX_BYTES } from '../src/summary';

@@ -4,7 +4,7 @@ import { AppError, fromErrorShape } from '../errors';
 import { EXAMPLE_ID, errors, h, JOB_ERRORS, jobId, text } from '../openapi/parts';
 import type { Services } from '../services';
 import { jobOf, loadJob, parseId } from './job';
-import { isTerminal } from '../schema';
+import { isTerminal } from '../views/common/status';
 import { endEvent, jobEvent, oneShotStream, retryField, retryMs, SSE_HEADERS } from '../sse';
 import { summarize } from '../summary';
 import { defineRoute } from './define';

@@ -5,7 +5,7 @@ import { pageCsp } from '../views/html/styles';
 import { freshSeconds } from '../policy';
 import { demoJobs } from '../demo';
 import { AppError } from '../errors';
-import { isTerminal } from '../schema';
+import { isTerminal } from '../views/common/status';
 import { DOCUMENT, jobCaching } from '../caching';
 import { cacheStateHeaders, conditional, pageHeaders } from '../http';
 import { rendered, renderKey } from '../render';

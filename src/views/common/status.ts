@@ -1,6 +1,6 @@
 // The upstream's job and iteration statuses and the words for them. Runtime-free, so the live
-// page's script (src/client/live.ts) can share them without bundling the schema's validators;
-// src/schema.ts re-exports them.
+// page's script (src/client/live.ts) can share them without bundling the schema's validators,
+// which build their enums from these.
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export const ITERATION_STATUSES = ['keep', 'discard'] as const;

@@ -1,14 +1,8 @@
 import type { Comparison, Figure } from '../../comparison';
 import { compareUrls, jobUrls } from '../../links';
-import {
-  SERVICE_NAME,
-  direction,
-  formatDelta,
-  formatScore,
-  jobTitle,
-  progress,
-  sortedIterations,
-} from '../../present';
+import { SERVICE_NAME, jobTitle } from '../../present';
+import { direction, formatDelta, formatScore } from '../common/format';
+import { progress, sortedIterations } from '../common/job';
 import { JOB_TYPE_LABELS, type Iteration, type Job } from '../../schema';
 import {
   GEOMETRY,
@@ -24,17 +18,8 @@ import {
 import { h as el } from '../common/tree';
 import { fromTree } from './tree';
 import { Layout, renderDocument, truncateText } from './layout';
-import {
-  Change,
-  Empty,
-  Section,
-  StatusPill,
-  DataTable,
-  numCol,
-  formatSigned,
-  formatUtc,
-  plural,
-} from './sections/common';
+import { Change, Empty, Section, StatusPill, DataTable, numCol } from './sections/common';
+import { formatSigned, formatUtc, plural } from '../common/format';
 
 // The comparison page (GET /compare/{base}...{head}): two runs side by side, the change in their
 // scores and in the dimensions of their best iterations, and one chart with both runs. No script;

@@ -1,15 +1,9 @@
 import { jobUrls } from '../../links';
 import type { Job } from '../../schema';
 import { JOB_TYPE_LABELS } from '../../schema';
-import {
-  SERVICE_NAME,
-  direction,
-  formatDelta,
-  formatScore,
-  improvementPoints,
-  jobTitle,
-  progress,
-} from '../../present';
+import { SERVICE_NAME, jobTitle } from '../../present';
+import { direction, formatDelta, formatScore } from '../common/format';
+import { improvementPoints, progress } from '../common/job';
 import { Layout, renderDocument } from './layout';
 import { Change, DataTable, Section, StatusPill, numCol } from './sections/common';
 

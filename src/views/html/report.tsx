@@ -1,22 +1,15 @@
 import { jobUrls, type JobUrls } from '../../links';
 import { raw } from 'hono/html';
 import type { Job } from '../../schema';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, isTerminal } from '../../schema';
-import {
-  SERVICE_NAME,
-  formatDelta,
-  formatPercent,
-  formatScore,
-  headline,
-  improvementPoints,
-  jobTitle,
-  progress,
-  relativeImprovement,
-  sortedIterations,
-} from '../../present';
+import { JOB_TYPE_LABELS } from '../../schema';
+import { JOB_STATUS_LABELS, isTerminal } from '../common/status';
+import { SERVICE_NAME, jobTitle, relativeImprovement } from '../../present';
+import { formatDelta, formatPercent, formatScore } from '../common/format';
+import { headline, improvementPoints, progress, sortedIterations } from '../common/job';
 import { renderMarkdown } from '../../markdown';
 import { Layout, renderDocument, truncateText } from './layout';
-import { JsonBlock, Section, formatUtc, plural } from './sections/common';
+import { JsonBlock, Section } from './sections/common';
+import { formatUtc, plural } from '../common/format';
 import { JobHeader, ScoreSummary } from './sections/header';
 import { ChartSection, DimensionsSection, IterationsSection } from './sections/iterations';
 import { ChangesSection } from './sections/changes';

@@ -1,20 +1,10 @@
 /** @jsxImportSource satori/jsx */
 import type { JSXNode } from 'satori/jsx';
-import { JOB_STATUS_LABELS, JOB_TYPE_LABELS, type Job, type JobStatus } from '../../schema';
-import {
-  DASH,
-  SERVICE_NAME,
-  direction,
-  formatDelta,
-  formatPercent,
-  formatScore,
-  headline,
-  jobTitle,
-  progress,
-  shortId,
-  sortedIterations,
-  type Direction,
-} from '../../present';
+import { JOB_TYPE_LABELS, type Job } from '../../schema';
+import { JOB_STATUS_LABELS, type JobStatus } from '../common/status';
+import { SERVICE_NAME, jobTitle, shortId } from '../../present';
+import { DASH, direction, formatDelta, formatPercent, formatScore, type Direction } from '../common/format';
+import { headline, progress, sortedIterations } from '../common/job';
 import { BRAND, tint } from '../common/brand';
 import { linePath, points as chartPoints, r, scale, scoreOf, sparkDomain, type Point } from '../common/chart';
 import { formatDateUtc } from '../common/format';

@@ -1,7 +1,9 @@
 /** @jsxImportSource satori/jsx */
 import type { Comparison } from '../../comparison';
 import { linePath, points, r, scale, scoreOf, sparkDomain } from '../common/chart';
-import { formatDelta, formatScore, isActive, shortId, sortedIterations } from '../../present';
+import { isActive, shortId } from '../../present';
+import { formatDelta, formatScore } from '../common/format';
+import { sortedIterations } from '../common/job';
 import { JOB_TYPE_LABELS, type Job } from '../../schema';
 import {
   Arrow,

@@ -1,5 +1,7 @@
-import { formatDelta, formatScore, humanizeDimension } from '../../../present';
-import { DataTable, JsonBlock, Section, compactJson, formatNumber, formatSigned, numCol } from './common';
+import { humanizeDimension } from '../../../present';
+import { formatDelta, formatScore } from '../../common/format';
+import { DataTable, JsonBlock, Section, compactJson, numCol } from './common';
+import { formatNumber, formatSigned } from '../../common/format';
 
 // backtest_results comes in two known shapes (see shared/upstream/facts.md):
 //   holdout:   {"holdout": {train_improvement, holdout_score, …}}

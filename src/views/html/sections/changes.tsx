@@ -1,7 +1,8 @@
 import type { Iteration, Job } from '../../../schema';
-import { formatScore } from '../../../present';
+import { formatScore } from '../../common/format';
 import { keptCodeChanges, type CodeChange } from '../../../diff';
-import { Section, plural } from './common';
+import { Section } from './common';
+import { plural } from '../../common/format';
 
 // "What changed": the best agent code, then one collapsible unified diff per kept iteration.
 

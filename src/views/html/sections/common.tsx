@@ -1,20 +1,12 @@
 import type { Child } from 'hono/jsx';
-import { JOB_STATUS_LABELS, type JobStatus } from '../../../schema';
+import { JOB_STATUS_LABELS, type JobStatus } from '../../common/status';
 import { plural, type Direction } from '../../common/format';
 import { BRAND } from '../../common/brand';
 import { clipDepth, nestsDeeper } from '../../../json-depth';
 
 // Small pieces shared by the page's sections: JSON display with a size cap, and the few
 // repeated components. Numbers and dates are formatted by src/views/common/format.ts (shared
-// with the cards, the PR comment and the live script), re-exported here for the sections.
-export {
-  formatDuration,
-  formatNumber,
-  formatSigned,
-  formatUtc,
-  plural,
-  relativeTime,
-} from '../../common/format';
+// with the cards, the PR comment and the live script).
 
 /**
  * Deepest nesting printed in full. The schema already refuses free-form JSON nested past

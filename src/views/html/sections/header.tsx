@@ -1,18 +1,13 @@
 import type { Child } from 'hono/jsx';
 import type { Job } from '../../../schema';
-import { JOB_TYPE_LABELS, isTerminal } from '../../../schema';
-import { direction, headline, jobTitle, progress } from '../../../present';
-import { formatDelta, formatPercent, formatScore } from '../../../present';
-import {
-  Change,
-  Empty,
-  Section,
-  StatusPill,
-  formatDuration,
-  formatUtc,
-  plural,
-  relativeTime,
-} from './common';
+import { JOB_TYPE_LABELS } from '../../../schema';
+import { isTerminal } from '../../common/status';
+import { jobTitle } from '../../../present';
+import { direction } from '../../common/format';
+import { headline, progress } from '../../common/job';
+import { formatDelta, formatPercent, formatScore } from '../../common/format';
+import { Change, Empty, Section, StatusPill } from './common';
+import { formatDuration, formatUtc, plural, relativeTime } from '../../common/format';
 
 // The page's header (who, what, when) and the score summary (how it went).
 

@@ -1,10 +1,13 @@
 import type { Iteration, Job } from '../../../schema';
-import { isTerminal } from '../../../schema';
-import { bestKept, formatScore, humanizeDimension, numericDimensions } from '../../../present';
+import { isTerminal } from '../../common/status';
+import { humanizeDimension, numericDimensions } from '../../../present';
+import { bestKept } from '../../common/job';
+import { formatScore } from '../../common/format';
 import { reportFigure } from '../../common/chart';
 import { TALL_ROWS, iterationRow, iterationsHead } from '../../common/iterations';
 import { fromTree } from '../tree';
-import { DataTable, Empty, Section, TableWrap, compactJson, formatSigned, numCol } from './common';
+import { DataTable, Empty, Section, TableWrap, compactJson, numCol } from './common';
+import { formatSigned } from '../../common/format';
 
 // The chart, the iterations table (the chart's accessible alternative) and the
 // dimension matrix.
